@@ -1,0 +1,1 @@
+"""buddymatch: pairs newcomers with local volunteer buddies."""

@@ -1,0 +1,208 @@
+"""The words a roster may use, and how they are parsed from one cell.
+
+Each ``parse_*`` function takes the text of one cell and returns a canonical value, or
+raises :class:`CellError` saying what was wrong and what was expected. The same parsers
+serve the file readers and the pydantic models, so a value means the same everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import IntEnum
+from typing import Final, Literal
+
+
+class CellError(ValueError):
+    """A cell whose text cannot be read; ``expected`` says what would be accepted."""
+
+    def __init__(self, message: str, expected: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.expected = expected
+
+
+class Level(IntEnum):
+    """CEFR level of a language, with ``native`` above C2."""
+
+    A1 = 1
+    A2 = 2
+    B1 = 3
+    B2 = 4
+    C1 = 5
+    C2 = 6
+    NATIVE = 7
+
+    @property
+    def label(self) -> str:
+        return "native" if self is Level.NATIVE else self.name
+
+
+LEVEL_NAMES: Final = {lvl.label.lower(): lvl for lvl in Level} | {"moedertaal": Level.NATIVE}
+DEFAULT_LEVEL: Final = Level.B1
+
+# ISO 639-3 (and 639-2/B) synonyms of the ISO 639-1 codes, so "nld" and "nl" are one language.
+_ISO3_TO_1: Final = {
+    "nld": "nl", "dut": "nl", "eng": "en", "ara": "ar", "tir": "ti", "fas": "fa", "per": "fa",
+    "pes": "fa", "ukr": "uk", "som": "so", "rus": "ru", "tur": "tr", "fra": "fr", "fre": "fr",
+    "deu": "de", "ger": "de", "amh": "am", "pus": "ps", "pbt": "ps", "kur": "ku", "spa": "es",
+    "por": "pt", "ita": "it", "pol": "pl", "ron": "ro", "rum": "ro", "orm": "om", "hin": "hi",
+    "urd": "ur", "ben": "bn", "zho": "zh", "chi": "zh", "swa": "sw", "hau": "ha", "yor": "yo",
+    "ibo": "ig", "aze": "az", "kat": "ka", "geo": "ka", "hye": "hy", "arm": "hy", "sqi": "sq",
+    "alb": "sq", "bos": "bs", "srp": "sr", "hrv": "hr", "bul": "bg", "ell": "el", "gre": "el",
+    "heb": "he", "tam": "ta", "vie": "vi", "tha": "th", "mon": "mn", "uzb": "uz", "tgk": "tg",
+    "kaz": "kk", "kir": "ky", "tuk": "tk", "fry": "fy", "pap": "pap",
+}
+_LANG_CODE = re.compile(r"^[a-z]{2,3}$")
+
+DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS: Final = ("morning", "afternoon", "evening")
+SLOTS: Final = tuple(f"{d}-{p}" for d in DAYS for p in PARTS)
+SLOT_BIT: Final = {s: 1 << i for i, s in enumerate(SLOTS)}
+ALL_SLOTS_MASK: Final = (1 << len(SLOTS)) - 1
+_DAY_ALIASES: Final = {
+    "ma": "mon", "di": "tue", "wo": "wed", "do": "thu", "vr": "fri", "za": "sat", "zo": "sun",
+    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
+    "saturday": "sat", "sunday": "sun",
+}
+_PART_ALIASES: Final = {"ochtend": "morning", "middag": "afternoon", "avond": "evening"}
+
+Mode = Literal[
+    "walk", "bike", "ebike", "public_transport", "car", "village_car", "neighbourhood_bus"
+]
+MODES: Final[tuple[Mode, ...]] = (
+    "walk", "bike", "ebike", "public_transport", "car", "village_car", "neighbourhood_bus"
+)
+MODE_BIT: Final = {m: 1 << i for i, m in enumerate(MODES)}
+_MODE_ALIASES: Final[dict[str, Mode]] = {
+    "lopen": "walk", "fiets": "bike", "e-bike": "ebike", "e_bike": "ebike", "ov": "public_transport",
+    "openbaar_vervoer": "public_transport", "auto": "car", "dorpsauto": "village_car",
+    "buurtbus": "neighbourhood_bus",
+}
+MODE_WORDS: Final[dict[str, str]] = {
+    "walk": "on foot", "bike": "bike", "ebike": "e-bike", "public_transport": "public transport",
+    "car": "car", "village_car": "village car", "neighbourhood_bus": "neighbourhood bus",
+}
+DEFAULT_MODES: Final[tuple[Mode, ...]] = ("walk", "public_transport")
+
+Gender = Literal["f", "m", "x"]
+_GENDER_ALIASES: Final[dict[str, Gender]] = {"v": "f", "vrouw": "f", "man": "m", "female": "f",
+                                               "male": "m"}
+_TRUE: Final = {"yes", "true", "ja", "1", "y", "j", "waar"}
+_FALSE: Final = {"no", "false", "nee", "0", "n", "onwaar"}
+
+
+def split_list(text: str) -> list[str]:
+    """Items of a list cell: ``|``-separated, and ``,`` accepted too (as in a ``;`` file)."""
+    return [item.strip() for item in re.split(r"[|,]", text) if item.strip()]
+
+
+def canonical_language(code: str) -> str:
+    code = code.strip().lower()
+    if not _LANG_CODE.match(code):
+        raise CellError(f"'{code}' is not a language code",
+                        "an ISO 639-1 or 639-3 code such as ar, ti, fa, prs, uk, so, nl, en")
+    return _ISO3_TO_1.get(code, code)
+
+
+def parse_languages(text: str) -> dict[str, Level]:
+    """``ar:native|nl:A2|en`` → ``{"ar": NATIVE, "nl": A2, "en": B1}`` (best level kept)."""
+    out: dict[str, Level] = {}
+    for item in split_list(text):
+        code, _, level_text = item.partition(":")
+        lang = canonical_language(code)
+        level_key = level_text.strip().lower()
+        if not level_key:
+            level = DEFAULT_LEVEL
+        elif level_key in LEVEL_NAMES:
+            level = LEVEL_NAMES[level_key]
+        else:
+            raise CellError(f"'{level_text.strip()}' is not a language level (in '{item}')",
+                            "A1, A2, B1, B2, C1, C2 or native, written like ar:native|nl:A2")
+        out[lang] = max(out.get(lang, level), level)
+    if not out:
+        raise CellError("no language given", "at least one language, e.g. ar:native|nl:A2")
+    return out
+
+
+def parse_interests(text: str) -> tuple[str, ...]:
+    return tuple(sorted({re.sub(r"\s+", "_", t.lower()) for t in split_list(text)}))
+
+
+def parse_availability(text: str) -> int:
+    """Slots like ``sat-morning|sun`` → bitmask over the 21 weekly slots (bare day = all)."""
+    mask = 0
+    for item in split_list(text):
+        day, _, part = item.lower().replace(" ", "-").replace("_", "-").partition("-")
+        day = _DAY_ALIASES.get(day, day)
+        part = _PART_ALIASES.get(part, part)
+        if day not in DAYS or (part and part not in PARTS):
+            raise CellError(f"'{item}' is not a time slot",
+                            "slots like mon-morning, sat-afternoon or sun-evening, or a bare day "
+                            "like sat (days mon…sun, parts morning, afternoon, evening)")
+        parts = (part,) if part else PARTS
+        for p in parts:
+            mask |= SLOT_BIT[f"{day}-{p}"]
+    if mask == 0:
+        raise CellError("no time slot given", "slots like sat-morning|sun")
+    return mask
+
+
+def slot_names(mask: int) -> tuple[str, ...]:
+    return tuple(s for s in SLOTS if mask & SLOT_BIT[s])
+
+
+def parse_transport(text: str) -> tuple[Mode, ...]:
+    modes: set[Mode] = set()
+    for item in split_list(text):
+        key = item.lower().replace(" ", "_")
+        mode = _MODE_ALIASES.get(key, key)
+        if mode not in MODE_BIT:
+            raise CellError(f"'{item}' is not a way of travelling",
+                            "walk, bike, ebike, public_transport, car, village_car or "
+                            "neighbourhood_bus")
+        modes.add(mode)  # type: ignore[arg-type]
+    if not modes:
+        raise CellError("no way of travelling given", "e.g. bike|public_transport")
+    return tuple(m for m in MODES if m in modes)
+
+
+def parse_whole(text: str, *, minimum: int, what: str) -> int:
+    cleaned = text.strip()
+    if re.fullmatch(r"[+]?\d+([.,]0+)?", cleaned):
+        value = int(re.split(r"[.,]", cleaned.lstrip("+"))[0])
+        if value >= minimum:
+            return value
+    raise CellError(f"not a whole number of {minimum} or more", f"{what}, a whole number ≥ {minimum}")
+
+
+def parse_bool(text: str) -> bool:
+    key = text.strip().lower()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise CellError("not yes or no", "yes/no, true/false, ja/nee or 1/0")
+
+
+def parse_gender(text: str) -> Gender:
+    key = text.strip().lower()
+    key = _GENDER_ALIASES.get(key, key)
+    if key in ("f", "m", "x"):
+        return key  # type: ignore[return-value]
+    raise CellError("not a gender code", "f, m or x")
+
+
+def parse_gender_preference(text: str) -> Literal["same", "any"]:
+    key = text.strip().lower()
+    key = {"zelfde": "same", "geen": "any", "maakt_niet_uit": "any"}.get(key, key)
+    if key in ("same", "any"):
+        return key  # type: ignore[return-value]
+    raise CellError("not a gender preference", "same or any")
+
+
+def parse_decimal(text: str, *, what: str) -> float:
+    """A decimal number; Dutch Excel's decimal comma is accepted."""
+    try:
+        return float(text.strip().replace(",", "."))
+    except ValueError:
+        raise CellError("not a number", f"{what} as a decimal number, e.g. 51.92") from None

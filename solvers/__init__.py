@@ -1,0 +1,1 @@
+"""Solver back-ends behind one interface (installed as ``buddymatch.solvers``)."""
