@@ -7,6 +7,7 @@ Backed by the compact tables in ``buddymatch/data`` (CBS and GeoNames, CC BY 4.0
 from __future__ import annotations
 
 import csv
+import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,21 +53,21 @@ def _fold(name: str) -> str:
 def _tables() -> _Tables:
     data = resources.files("buddymatch") / "data"
     pc4: dict[str, Location] = {}
-    with (data / "nl_pc4.csv").open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            pc4[r["pc4"]] = Location(float(r["lat"]), float(r["lon"]), r["pc4"], r["place"],
-                                     r["municipality"])
+    for r in csv.DictReader(io.StringIO((data / "nl_pc4.csv").read_text("utf-8"))):
+        pc4[r["pc4"]] = Location(
+            float(r["lat"]), float(r["lon"]), r["pc4"], r["place"], r["municipality"]
+        )
     best: dict[str, tuple[int, Location]] = {}
     rank = {"ADM2": 3, "PPLA": 2, "PPLA2": 2, "PPLC": 2, "PPLG": 2, "PPL": 1}
-    with (data / "nl_places.csv").open(encoding="utf-8", newline="") as fh:
-        for r in csv.DictReader(fh):
-            key = _fold(r["name"])
-            # Prefer the municipality, then seats of government, then the most populous place.
-            score = rank.get(r["kind"], 0) * 10**9 + int(r["population"] or 0)
-            loc = Location(float(r["lat"]), float(r["lon"]), r["pc4"] or None, r["name"],
-                           r["municipality"])
-            if key not in best or score > best[key][0]:
-                best[key] = (score, loc)
+    for r in csv.DictReader(io.StringIO((data / "nl_places.csv").read_text("utf-8"))):
+        key = _fold(r["name"])
+        # Prefer the municipality, then seats of government, then the most populous place.
+        score = rank.get(r["kind"], 0) * 10**9 + int(r["population"] or 0)
+        loc = Location(
+            float(r["lat"]), float(r["lon"]), r["pc4"] or None, r["name"], r["municipality"]
+        )
+        if key not in best or score > best[key][0]:
+            best[key] = (score, loc)
     codes = tuple(sorted(pc4))
     coords = np.radians(np.array([[pc4[c].lat, pc4[c].lon] for c in codes]))
     return _Tables(pc4, {k: v for k, (_, v) in best.items()}, codes, coords)
@@ -84,24 +85,30 @@ def locate_postcode(text: str) -> Location:
     code = normalise_postcode(text)
     loc = _tables().pc4.get(code[:4])
     if loc is None:
-        raise CellError(f"postcode area {code[:4]} is not known",
-                        "a Dutch postcode that exists (4 digits, optionally 2 letters)")
+        raise CellError(
+            f"postcode area {code[:4]} is not known",
+            "a Dutch postcode that exists (4 digits, optionally 2 letters)",
+        )
     return loc
 
 
 def locate_place(text: str) -> Location:
     loc = _tables().places.get(_fold(text))
     if loc is None:
-        raise CellError("this town or village is not known",
-                        "a Dutch town, village or municipality name, e.g. Tiel or Maurik")
+        raise CellError(
+            "this town or village is not known",
+            "a Dutch town, village or municipality name, e.g. Tiel or Maurik",
+        )
     return loc
 
 
 def locate_point(lat: float, lon: float) -> Location:
     """A coordinate in the Netherlands, tagged with the nearest postcode area's names."""
     if not (_LAT_RANGE[0] <= lat <= _LAT_RANGE[1] and _LON_RANGE[0] <= lon <= _LON_RANGE[1]):
-        raise CellError("this point is not in the Netherlands",
-                        "latitude 50.7–53.6 and longitude 3.3–7.3 (decimal degrees, WGS84)")
+        raise CellError(
+            "this point is not in the Netherlands",
+            "latitude 50.7–53.6 and longitude 3.3–7.3 (decimal degrees, WGS84)",
+        )
     t = _tables()
     d = haversine_km(np.radians(lat), np.radians(lon), t.pc4_coords[:, 0], t.pc4_coords[:, 1])
     near = t.pc4[t.pc4_codes[int(np.argmin(d))]]
@@ -115,6 +122,8 @@ def haversine_km(
     lon2: NDArray[np.float64] | float,
 ) -> NDArray[np.float64]:
     """Great-circle distance in km between points given in radians (vectorised)."""
-    a = (np.sin((lat2 - lat1) / 2) ** 2
-         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2)
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))

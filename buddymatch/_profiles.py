@@ -65,8 +65,10 @@ def locate_row(data: dict[str, Any]) -> dict[str, Any]:
         if lat is not None or lon is not None:
             if lat is None or lon is None:
                 column = "lon" if lon is None else "lat"
-                raise CellError("latitude and longitude must be given together",
-                                "both lat and lon, or a postcode or place instead")
+                raise CellError(
+                    "latitude and longitude must be given together",
+                    "both lat and lon, or a postcode or place instead",
+                )
             column = "lat"
             flat = parse_decimal(lat, what="latitude") if isinstance(lat, str) else float(lat)
             column = "lon"
@@ -152,8 +154,9 @@ class Person(BaseModel):
             return v
         bad = [s for s in v if s not in SLOT_BIT]
         if bad:
-            raise PydanticCustomError(CELL_ERROR, "unknown time slot",
-                                      {"expected": "slots like sat-morning"})
+            raise PydanticCustomError(
+                CELL_ERROR, "unknown time slot", {"expected": "slots like sat-morning"}
+            )
         return tuple(s for s in SLOTS if s in set(v))
 
     @field_validator("transport", mode="before")

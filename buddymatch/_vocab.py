@@ -42,15 +42,67 @@ DEFAULT_LEVEL: Final = Level.B1
 
 # ISO 639-3 (and 639-2/B) synonyms of the ISO 639-1 codes, so "nld" and "nl" are one language.
 _ISO3_TO_1: Final = {
-    "nld": "nl", "dut": "nl", "eng": "en", "ara": "ar", "tir": "ti", "fas": "fa", "per": "fa",
-    "pes": "fa", "ukr": "uk", "som": "so", "rus": "ru", "tur": "tr", "fra": "fr", "fre": "fr",
-    "deu": "de", "ger": "de", "amh": "am", "pus": "ps", "pbt": "ps", "kur": "ku", "spa": "es",
-    "por": "pt", "ita": "it", "pol": "pl", "ron": "ro", "rum": "ro", "orm": "om", "hin": "hi",
-    "urd": "ur", "ben": "bn", "zho": "zh", "chi": "zh", "swa": "sw", "hau": "ha", "yor": "yo",
-    "ibo": "ig", "aze": "az", "kat": "ka", "geo": "ka", "hye": "hy", "arm": "hy", "sqi": "sq",
-    "alb": "sq", "bos": "bs", "srp": "sr", "hrv": "hr", "bul": "bg", "ell": "el", "gre": "el",
-    "heb": "he", "tam": "ta", "vie": "vi", "tha": "th", "mon": "mn", "uzb": "uz", "tgk": "tg",
-    "kaz": "kk", "kir": "ky", "tuk": "tk", "fry": "fy", "pap": "pap",
+    "nld": "nl",
+    "dut": "nl",
+    "eng": "en",
+    "ara": "ar",
+    "tir": "ti",
+    "fas": "fa",
+    "per": "fa",
+    "pes": "fa",
+    "ukr": "uk",
+    "som": "so",
+    "rus": "ru",
+    "tur": "tr",
+    "fra": "fr",
+    "fre": "fr",
+    "deu": "de",
+    "ger": "de",
+    "amh": "am",
+    "pus": "ps",
+    "pbt": "ps",
+    "kur": "ku",
+    "spa": "es",
+    "por": "pt",
+    "ita": "it",
+    "pol": "pl",
+    "ron": "ro",
+    "rum": "ro",
+    "orm": "om",
+    "hin": "hi",
+    "urd": "ur",
+    "ben": "bn",
+    "zho": "zh",
+    "chi": "zh",
+    "swa": "sw",
+    "hau": "ha",
+    "yor": "yo",
+    "ibo": "ig",
+    "aze": "az",
+    "kat": "ka",
+    "geo": "ka",
+    "hye": "hy",
+    "arm": "hy",
+    "sqi": "sq",
+    "alb": "sq",
+    "bos": "bs",
+    "srp": "sr",
+    "hrv": "hr",
+    "bul": "bg",
+    "ell": "el",
+    "gre": "el",
+    "heb": "he",
+    "tam": "ta",
+    "vie": "vi",
+    "tha": "th",
+    "mon": "mn",
+    "uzb": "uz",
+    "tgk": "tg",
+    "kaz": "kk",
+    "kir": "ky",
+    "tuk": "tk",
+    "fry": "fy",
+    "pap": "pap",
 }
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
@@ -60,9 +112,20 @@ SLOTS: Final = tuple(f"{d}-{p}" for d in DAYS for p in PARTS)
 SLOT_BIT: Final = {s: 1 << i for i, s in enumerate(SLOTS)}
 ALL_SLOTS_MASK: Final = (1 << len(SLOTS)) - 1
 _DAY_ALIASES: Final = {
-    "ma": "mon", "di": "tue", "wo": "wed", "do": "thu", "vr": "fri", "za": "sat", "zo": "sun",
-    "monday": "mon", "tuesday": "tue", "wednesday": "wed", "thursday": "thu", "friday": "fri",
-    "saturday": "sat", "sunday": "sun",
+    "ma": "mon",
+    "di": "tue",
+    "wo": "wed",
+    "do": "thu",
+    "vr": "fri",
+    "za": "sat",
+    "zo": "sun",
+    "monday": "mon",
+    "tuesday": "tue",
+    "wednesday": "wed",
+    "thursday": "thu",
+    "friday": "fri",
+    "saturday": "sat",
+    "sunday": "sun",
 }
 _PART_ALIASES: Final = {"ochtend": "morning", "middag": "afternoon", "avond": "evening"}
 
@@ -70,23 +133,49 @@ Mode = Literal[
     "walk", "bike", "ebike", "public_transport", "car", "village_car", "neighbourhood_bus"
 ]
 MODES: Final[tuple[Mode, ...]] = (
-    "walk", "bike", "ebike", "public_transport", "car", "village_car", "neighbourhood_bus"
+    "walk",
+    "bike",
+    "ebike",
+    "public_transport",
+    "car",
+    "village_car",
+    "neighbourhood_bus",
 )
 MODE_BIT: Final = {m: 1 << i for i, m in enumerate(MODES)}
 _MODE_ALIASES: Final[dict[str, Mode]] = {
-    "lopen": "walk", "fiets": "bike", "e-bike": "ebike", "e_bike": "ebike", "ov": "public_transport",
-    "openbaar_vervoer": "public_transport", "auto": "car", "dorpsauto": "village_car",
+    "lopen": "walk",
+    "fiets": "bike",
+    "e-bike": "ebike",
+    "e_bike": "ebike",
+    "ov": "public_transport",
+    "openbaar_vervoer": "public_transport",
+    "auto": "car",
+    "dorpsauto": "village_car",
     "buurtbus": "neighbourhood_bus",
 }
 MODE_WORDS: Final[dict[str, str]] = {
-    "walk": "on foot", "bike": "bike", "ebike": "e-bike", "public_transport": "public transport",
-    "car": "car", "village_car": "village car", "neighbourhood_bus": "neighbourhood bus",
+    "walk": "on foot",
+    "bike": "bike",
+    "ebike": "e-bike",
+    "public_transport": "public transport",
+    "car": "car",
+    "village_car": "village car",
+    "neighbourhood_bus": "neighbourhood bus",
+}
+# "30 min on foot", "30 min by bike"
+MODE_PHRASES: Final[dict[str, str]] = {
+    m: w if m == "walk" else f"by {w}" for m, w in MODE_WORDS.items()
 }
 DEFAULT_MODES: Final[tuple[Mode, ...]] = ("walk", "public_transport")
 
 Gender = Literal["f", "m", "x"]
-_GENDER_ALIASES: Final[dict[str, Gender]] = {"v": "f", "vrouw": "f", "man": "m", "female": "f",
-                                               "male": "m"}
+_GENDER_ALIASES: Final[dict[str, Gender]] = {
+    "v": "f",
+    "vrouw": "f",
+    "man": "m",
+    "female": "f",
+    "male": "m",
+}
 _TRUE: Final = {"yes", "true", "ja", "1", "y", "j", "waar"}
 _FALSE: Final = {"no", "false", "nee", "0", "n", "onwaar"}
 
@@ -99,8 +188,10 @@ def split_list(text: str) -> list[str]:
 def canonical_language(code: str) -> str:
     code = code.strip().lower()
     if not _LANG_CODE.match(code):
-        raise CellError(f"'{code}' is not a language code",
-                        "an ISO 639-1 or 639-3 code such as ar, ti, fa, prs, uk, so, nl, en")
+        raise CellError(
+            f"'{code}' is not a language code",
+            "an ISO 639-1 or 639-3 code such as ar, ti, fa, prs, uk, so, nl, en",
+        )
     return _ISO3_TO_1.get(code, code)
 
 
@@ -116,8 +207,10 @@ def parse_languages(text: str) -> dict[str, Level]:
         elif level_key in LEVEL_NAMES:
             level = LEVEL_NAMES[level_key]
         else:
-            raise CellError(f"'{level_text.strip()}' is not a language level (in '{item}')",
-                            "A1, A2, B1, B2, C1, C2 or native, written like ar:native|nl:A2")
+            raise CellError(
+                f"'{level_text.strip()}' is not a language level (in '{item}')",
+                "A1, A2, B1, B2, C1, C2 or native, written like ar:native|nl:A2",
+            )
         out[lang] = max(out.get(lang, level), level)
     if not out:
         raise CellError("no language given", "at least one language, e.g. ar:native|nl:A2")
@@ -136,9 +229,11 @@ def parse_availability(text: str) -> int:
         day = _DAY_ALIASES.get(day, day)
         part = _PART_ALIASES.get(part, part)
         if day not in DAYS or (part and part not in PARTS):
-            raise CellError(f"'{item}' is not a time slot",
-                            "slots like mon-morning, sat-afternoon or sun-evening, or a bare day "
-                            "like sat (days mon…sun, parts morning, afternoon, evening)")
+            raise CellError(
+                f"'{item}' is not a time slot",
+                "slots like mon-morning, sat-afternoon or sun-evening, or a bare day "
+                "like sat (days mon…sun, parts morning, afternoon, evening)",
+            )
         parts = (part,) if part else PARTS
         for p in parts:
             mask |= SLOT_BIT[f"{day}-{p}"]
@@ -157,10 +252,11 @@ def parse_transport(text: str) -> tuple[Mode, ...]:
         key = item.lower().replace(" ", "_")
         mode = _MODE_ALIASES.get(key, key)
         if mode not in MODE_BIT:
-            raise CellError(f"'{item}' is not a way of travelling",
-                            "walk, bike, ebike, public_transport, car, village_car or "
-                            "neighbourhood_bus")
-        modes.add(mode)  # type: ignore[arg-type]
+            raise CellError(
+                f"'{item}' is not a way of travelling",
+                "walk, bike, ebike, public_transport, car, village_car or neighbourhood_bus",
+            )
+        modes.add(mode)
     if not modes:
         raise CellError("no way of travelling given", "e.g. bike|public_transport")
     return tuple(m for m in MODES if m in modes)
@@ -172,7 +268,9 @@ def parse_whole(text: str, *, minimum: int, what: str) -> int:
         value = int(re.split(r"[.,]", cleaned.lstrip("+"))[0])
         if value >= minimum:
             return value
-    raise CellError(f"not a whole number of {minimum} or more", f"{what}, a whole number ≥ {minimum}")
+    raise CellError(
+        f"not a whole number of {minimum} or more", f"{what}, a whole number ≥ {minimum}"
+    )
 
 
 def parse_bool(text: str) -> bool:

@@ -1,0 +1,105 @@
+"""Pair features: one small function per feature, each an array over candidate pairs.
+
+Every feature is a plain number a coordinator can read (minutes, a 0–1 share); the weights
+in ``_weights`` turn them into a score. The learning code uses these same functions, so a
+feature means the same when matching and when learning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from buddymatch._pairs import PairChecks
+from buddymatch._pool import Pool, Vocabulary
+from buddymatch._vocab import Level
+from buddymatch._weights import FEATURES, Weights
+
+FloatArray = NDArray[np.float64]
+
+
+def language(checks: PairChecks, weights: Weights) -> FloatArray:
+    """0 at the minimum usable level … 1 when both speak the language natively."""
+    lo = int(weights.rules.min_shared_level)
+    span = max(int(Level.NATIVE) - lo, 1)
+    return np.asarray(np.clip((checks.best_level.astype(np.float64) - lo) / span, 0.0, 1.0))
+
+
+def dutch_practice(
+    checks: PairChecks, newcomers: Pool, locals_: Pool, vocab: Vocabulary, weights: Weights
+) -> FloatArray:
+    """1 when the newcomer wants to practise Dutch and the local speaks it well enough."""
+    if "nl" not in vocab.languages:
+        return np.zeros(len(checks.newcomer))
+    col = vocab.languages.index("nl")
+    fluent = locals_.levels[checks.local, col] >= int(weights.rules.dutch_practice_level)
+    wants: NDArray[np.bool_] = newcomers.wants_dutch[checks.newcomer]
+    return np.where(wants & fluent, 1.0, 0.0)
+
+
+def travel(checks: PairChecks) -> FloatArray:
+    """Minutes one way by the quickest workable mode and direction."""
+    return np.asarray(checks.travel_min, dtype=np.float64)
+
+
+def interest_weights(newcomers: Pool, locals_: Pool) -> FloatArray:
+    """Per tag, how much sharing it counts: 1 for the rarest, about 0.15 for universal ones.
+
+    Inverse document frequency over everyone in both rosters, scaled to a 0–1 range.
+    """
+    people = newcomers.size + locals_.size
+    df = (
+        np.asarray(newcomers.interests.sum(axis=0)).ravel()
+        + np.asarray(locals_.interests.sum(axis=0)).ravel()
+    )
+    idf = 1.0 + np.log(max(people, 1) / np.maximum(df, 1.0))
+    return np.asarray(idf / (1.0 + np.log(max(people, 2))), dtype=np.float64)
+
+
+def shared_interest_matrix(checks: PairChecks, newcomers: Pool, locals_: Pool) -> sp.csr_matrix:
+    """(pairs × tags) 0/1: which interests each pair shares."""
+    a = newcomers.interests[checks.newcomer]
+    b = locals_.interests[checks.local]
+    return sp.csr_matrix(a.multiply(b))
+
+
+def interests(shared: sp.csr_matrix, tag_weight: FloatArray) -> FloatArray:
+    """Sum over shared interests of each interest's rarity weight."""
+    return np.asarray(shared @ tag_weight, dtype=np.float64).ravel()
+
+
+def common_slots(checks: PairChecks, weights: Weights) -> FloatArray:
+    cap = weights.rules.max_common_slots
+    count = np.bitwise_count(checks.common_slots).astype(np.float64)
+    return np.minimum(count, cap) / cap
+
+
+def age_gap(checks: PairChecks, newcomers: Pool, locals_: Pool) -> FloatArray:
+    """Age difference in decades; 0 when either age is missing."""
+    gap = np.abs(newcomers.age[checks.newcomer] - locals_.age[checks.local]) / 10.0
+    return np.nan_to_num(gap, nan=0.0)
+
+
+def household_fit(checks: PairChecks, newcomers: Pool, locals_: Pool) -> FloatArray:
+    diff = np.abs(newcomers.household[checks.newcomer] - locals_.household[checks.local])
+    return np.asarray(1.0 - np.minimum(diff, 3) / 3.0, dtype=np.float64)
+
+
+def feature_matrix(
+    checks: PairChecks, newcomers: Pool, locals_: Pool, vocab: Vocabulary, weights: Weights
+) -> tuple[FloatArray, sp.csr_matrix]:
+    """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix."""
+    shared = shared_interest_matrix(checks, newcomers, locals_)
+    columns = {
+        "language": language(checks, weights),
+        "dutch_practice": dutch_practice(checks, newcomers, locals_, vocab, weights),
+        "travel": travel(checks),
+        "interests": interests(shared, interest_weights(newcomers, locals_)),
+        "common_slots": common_slots(checks, weights),
+        "age_gap": age_gap(checks, newcomers, locals_),
+        "household_fit": household_fit(checks, newcomers, locals_),
+    }
+    return np.column_stack([columns[f] for f in FEATURES]) if len(checks.newcomer) else np.zeros(
+        (0, len(FEATURES))
+    ), shared

@@ -1,0 +1,368 @@
+"""The matching flow: profiles → pools → candidate pairs → features → scores → solver →
+checked result with reasons."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from buddymatch import _explain, _features, _pairs, _scoring
+from buddymatch._errors import ConfigError, Problem, RosterError
+from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
+from buddymatch._problem import SCORE_SCALE, AssignmentProblem
+from buddymatch._profiles import Local, Newcomer
+from buddymatch._result import MatchResult, Pair, Unmatched
+from buddymatch._vocab import MODES, Level
+from buddymatch._weights import FEATURES, Weights
+
+IntArray = NDArray[np.int64]
+_RULE_WORDS = {
+    "reach": "neither can reach the other within their travel time",
+    "language": "they share no language at the minimum level",
+    "time": "they have no free time in common",
+    "transport_runs": "no way of travelling runs in their common free time",
+    "gender": "it goes against a gender preference",
+}
+
+
+@dataclass(frozen=True)
+class PairRequest:
+    """A coordinator's pinned or forbidden pair, with where it came from (for errors)."""
+
+    newcomer_id: str
+    local_id: str
+    file: str = "pinned pairs"
+    row: int | None = None
+
+
+def _requests(pairs: Iterable[PairRequest | tuple[str, str]], label: str) -> list[PairRequest]:
+    out = []
+    for i, p in enumerate(pairs):
+        out.append(p if isinstance(p, PairRequest) else PairRequest(p[0], p[1], label, i + 1))
+    return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything up to the solver, kept so reports and what-ifs can reuse it."""
+
+    newcomers: Pool
+    locals: Pool
+    vocab: Vocabulary
+    checks: _pairs.PairChecks  # candidate pairs only (all hard rules pass)
+    counts: dict[str, IntArray]
+    features: NDArray[np.float64]
+    contrib: IntArray
+    shared_interests: object
+
+
+def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: Weights) -> Prepared:
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool = build_pool(sort_by_id(newcomers), vocab)
+    lpool = build_pool(sort_by_id(locals_), vocab)
+    n, m = _pairs.near_pairs(npool, lpool, weights)
+    checks = _pairs.check_pairs(npool, lpool, n, m, weights)
+    counts = _pairs.stage_counts(checks, npool.size)
+    checks = checks.subset(checks.feasible)
+    feats, shared = _features.feature_matrix(checks, npool, lpool, vocab, weights)
+    contrib = _scoring.contributions(feats, weights)
+    return Prepared(npool, lpool, vocab, checks, counts, feats, contrib, shared)
+
+
+def _check_requests(
+    pinned: list[PairRequest], forbidden: list[PairRequest], prep: Prepared
+) -> None:
+    problems: list[Problem] = []
+    nidx = {k: i for i, k in enumerate(prep.newcomers.ids)}
+    lidx = {k: i for i, k in enumerate(prep.locals.ids)}
+    for req in [*pinned, *forbidden]:
+        if req.newcomer_id not in nidx:
+            problems.append(
+                Problem(
+                    req.file,
+                    req.row,
+                    "newcomer_id",
+                    "this newcomer id is in no newcomers roster",
+                    "an id from the newcomers file",
+                    req.newcomer_id,
+                )
+            )
+        if req.local_id not in lidx:
+            problems.append(
+                Problem(
+                    req.file,
+                    req.row,
+                    "local_id",
+                    "this local id is in no locals roster",
+                    "an id from the locals file",
+                    req.local_id,
+                )
+            )
+    forbidden_keys = {(r.newcomer_id, r.local_id) for r in forbidden}
+    seen: dict[str, PairRequest] = {}
+    for req in pinned:
+        if (req.newcomer_id, req.local_id) in forbidden_keys:
+            problems.append(
+                Problem(
+                    req.file,
+                    req.row,
+                    None,
+                    "this pair is both pinned and forbidden",
+                    "each pair in at most one of the two files",
+                )
+            )
+        if req.newcomer_id in seen:
+            problems.append(
+                Problem(
+                    req.file,
+                    req.row,
+                    "newcomer_id",
+                    f"this newcomer is already pinned (row {seen[req.newcomer_id].row})",
+                    "each newcomer pinned to one local at most",
+                    req.newcomer_id,
+                )
+            )
+        seen.setdefault(req.newcomer_id, req)
+    load = Counter(r.local_id for r in pinned)
+    for local_id, count in sorted(load.items()):
+        if local_id in lidx and count > prep.locals.capacity[lidx[local_id]]:
+            rows = [r for r in pinned if r.local_id == local_id]
+            problems.append(
+                Problem(
+                    rows[-1].file,
+                    rows[-1].row,
+                    "local_id",
+                    f"{count} newcomers are pinned to this local, more than "
+                    f"the capacity of {int(prep.locals.capacity[lidx[local_id]])}",
+                    "no more pins per local than its capacity",
+                    local_id,
+                )
+            )
+    if problems:
+        raise RosterError(problems)
+
+
+def _pair_key(n: IntArray, m: IntArray, n_locals: int) -> IntArray:
+    return n.astype(np.int64) * max(n_locals, 1) + m
+
+
+def match(
+    newcomers: Sequence[Newcomer],
+    locals_: Sequence[Local],
+    *,
+    weights: Weights | None = None,
+    solver: str = "auto",
+    objective: Literal["count", "score"] = "count",
+    time_limit: float | None = None,
+    seed: int = 0,
+    pinned: Iterable[PairRequest | tuple[str, str]] = (),
+    forbidden: Iterable[PairRequest | tuple[str, str]] = (),
+    area_minimums: dict[str, int] | None = None,
+) -> MatchResult:
+    """Find the best set of pairs.
+
+    By default the most newcomers are matched, and among those sets the one with the
+    highest total score (``objective="score"``: the highest total score only). Pinned pairs
+    are kept as given (with a warning if one breaks a hard rule); forbidden pairs are never
+    made. ``area_minimums`` maps a municipality to the least number of its newcomers to
+    match (needs the cpsat solver; ``auto`` picks it). Results are the same for the same
+    input and ``seed``, whatever the row order.
+    """
+    from buddymatch import solvers  # lazy: keeps `import buddymatch` light
+
+    started = time.perf_counter()
+    weights = weights or Weights.default()
+    if objective not in ("count", "score"):
+        raise ValueError("objective must be 'count' or 'score'")
+    prep = prepare(newcomers, locals_, weights)
+    npool, lpool, checks = prep.newcomers, prep.locals, prep.checks
+    pins = _requests(pinned, "pinned pairs")
+    bans = _requests(forbidden, "forbidden pairs")
+    _check_requests(pins, bans, prep)
+    nidx = {k: i for i, k in enumerate(npool.ids)}
+    lidx = {k: i for i, k in enumerate(lpool.ids)}
+
+    # Coordinators' decisions: forbidden pairs are dropped, pinned newcomers taken out.
+    keys = _pair_key(checks.newcomer, checks.local, lpool.size)
+    ban_keys = np.array(
+        [nidx[r.newcomer_id] * max(lpool.size, 1) + lidx[r.local_id] for r in bans], dtype=np.int64
+    )
+    allowed = ~np.isin(keys, ban_keys)
+    workable = np.bincount(checks.newcomer[allowed], minlength=npool.size)
+    pin_n = np.array([nidx[r.newcomer_id] for r in pins], dtype=np.int64)
+    pin_l = np.array([lidx[r.local_id] for r in pins], dtype=np.int64)
+    capacity = lpool.capacity - np.bincount(pin_l, minlength=lpool.size)
+    pinned_mask = np.zeros(npool.size, dtype=bool)
+    pinned_mask[pin_n] = True
+    score = _scoring.scores(prep.contrib)
+    keep = allowed & ~pinned_mask[checks.newcomer] & (capacity[checks.local] > 0)
+    if objective == "score":
+        keep &= score > 0
+    worth = np.bincount(
+        checks.newcomer[allowed & ((score > 0) | (objective == "count"))], minlength=npool.size
+    )
+    cand = np.flatnonzero(keep)
+
+    area_of = None
+    minimum = None
+    if area_minimums:
+        areas = sorted(area_minimums)
+        area_index = {a: i for i, a in enumerate(areas)}
+        area_of = np.array([area_index.get(mu, -1) for mu in npool.municipality], dtype=np.int64)
+        already = np.bincount(area_of[pin_n][area_of[pin_n] >= 0], minlength=len(areas))
+        minimum = np.maximum(np.array([area_minimums[a] for a in areas]) - already, 0)
+
+    problem = AssignmentProblem(
+        n_newcomers=npool.size,
+        n_locals=lpool.size,
+        capacity=capacity.astype(np.int64),
+        pair_newcomer=checks.newcomer[cand],
+        pair_local=checks.local[cand],
+        pair_score=score[cand],
+        objective=objective,
+        newcomer_area=area_of,
+        area_minimum=None if minimum is None else minimum.astype(np.int64),
+    )
+    out = solvers.solve(problem, solver, time_limit=time_limit, seed=seed)
+    if out.status == "infeasible":
+        raise ConfigError(
+            "the per-area minimums cannot all be met with these rosters: "
+            + ", ".join(f"{a}: {n}" for a, n in sorted((area_minimums or {}).items()))
+        )
+    from buddymatch._check import check_matching
+
+    violations = check_matching(problem, out.chosen)
+    if violations:
+        raise RuntimeError("solver returned an invalid matching: " + "; ".join(violations))
+    if out.objective != problem.objective_value(out.chosen):
+        raise RuntimeError("solver objective does not match its pairs")
+
+    chosen = cand[out.chosen]
+    pairs = [_pair(prep, int(k)) for k in chosen]
+    warnings: list[str] = []
+    if pins:
+        pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
+    pairs.sort(key=lambda p: (p.newcomer_id, p.local_id))
+
+    matched = np.zeros(npool.size, dtype=bool)
+    matched[checks.newcomer[chosen]] = True
+    matched |= pinned_mask
+    unmatched = _unmatched(prep, matched, workable, worth, allowed, weights, objective)
+    return MatchResult(
+        pairs=tuple(pairs),
+        unmatched=tuple(unmatched),
+        solver=out.solver,
+        status=out.status,
+        objective=out.objective,
+        bound=out.bound,
+        objective_kind=objective,
+        n_newcomers=npool.size,
+        n_locals=lpool.size,
+        n_candidates=len(checks.newcomer),
+        seed=seed,
+        seconds=time.perf_counter() - started,
+        warnings=tuple(warnings),
+        notes=out.notes,
+    )
+
+
+def _level_label(level: int) -> str | None:
+    return Level(level).label if level > 0 else None
+
+
+def _pair_from(
+    prep: Prepared,
+    checks: _pairs.PairChecks,
+    k: int,
+    contrib: IntArray,
+    shared_tags: tuple[str, ...],
+    pinned: bool,
+) -> Pair:
+    lang = int(checks.best_language[k])
+    mode = int(checks.travel_mode[k])
+    t = float(checks.travel_min[k])
+    return Pair(
+        newcomer_id=prep.newcomers.ids[int(checks.newcomer[k])],
+        local_id=prep.locals.ids[int(checks.local[k])],
+        score=int(contrib.sum()) / SCORE_SCALE,
+        contributions={f: int(c) / SCORE_SCALE for f, c in zip(FEATURES, contrib, strict=True)},
+        language=prep.vocab.languages[lang] if lang >= 0 else None,
+        language_level=_level_label(int(checks.best_level[k])),
+        dutch_practice=bool(contrib[FEATURES.index("dutch_practice")] != 0),
+        travel_min=round(t, 1) if np.isfinite(t) else None,
+        travel_mode=MODES[mode] if mode >= 0 else None,
+        who_travels=_pairs.WHO[int(checks.who_travels[k])] if mode >= 0 else None,
+        shared_interests=shared_tags,
+        common_slots=int(np.bitwise_count(checks.common_slots[k])),
+        pinned=pinned,
+    )
+
+
+def _tags(prep: Prepared, row: int) -> tuple[str, ...]:
+    shared = prep.shared_interests
+    cols = shared.getrow(row).indices  # type: ignore[attr-defined]
+    return tuple(sorted(prep.vocab.tags[c] for c in cols))
+
+
+def _pair(prep: Prepared, k: int) -> Pair:
+    return _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), pinned=False)
+
+
+def _pinned_pairs(
+    prep: Prepared, pin_n: IntArray, pin_l: IntArray, weights: Weights, warnings: list[str]
+) -> list[Pair]:
+    """Pinned pairs as made by the coordinator, with a warning for each broken rule."""
+    checks = _pairs.check_pairs(prep.newcomers, prep.locals, pin_n, pin_l, weights)
+    feats, shared = _features.feature_matrix(
+        checks, prep.newcomers, prep.locals, prep.vocab, weights
+    )
+    feats = np.nan_to_num(feats, posinf=0.0)  # a pin with no workable travel has no travel part
+    contrib = _scoring.contributions(feats, weights)
+    out = []
+    for k in range(len(pin_n)):
+        broken = [_RULE_WORDS[s] for s in _pairs.STAGES if not checks.passes[s][k]]
+        nid, lid = prep.newcomers.ids[int(pin_n[k])], prep.locals.ids[int(pin_l[k])]
+        if broken:
+            warnings.append(f"pinned pair {nid}–{lid} is kept although " + "; ".join(broken))
+        tags = tuple(sorted(prep.vocab.tags[c] for c in shared.getrow(k).indices))
+        out.append(_pair_from(prep, checks, k, contrib[k], tags, pinned=True))
+    return out
+
+
+def _unmatched(
+    prep: Prepared,
+    matched: NDArray[np.bool_],
+    workable: IntArray,
+    worth: IntArray,
+    allowed: NDArray[np.bool_],
+    weights: Weights,
+    objective: str,
+) -> list[Unmatched]:
+    checks = prep.checks
+    order = np.argsort(checks.newcomer, kind="stable")
+    starts = np.searchsorted(checks.newcomer[order], np.arange(prep.newcomers.size + 1))
+    out = []
+    for i in np.flatnonzero(~matched):
+        rows = order[starts[i] : starts[i + 1]]
+        rows = rows[allowed[rows]]
+        ids = [prep.locals.ids[int(j)] for j in checks.local[rows]]
+        out.append(
+            _explain.explain_unmatched(
+                int(i),
+                prep.newcomers,
+                prep.vocab,
+                weights,
+                prep.counts,
+                workable,
+                worth,
+                ids,
+                objective,
+            )
+        )
+    return out

@@ -1,0 +1,177 @@
+"""Which newcomer–local pairs can work at all: candidate generation and the hard rules.
+
+Pairs are found with a spatial index (scikit-learn's BallTree, haversine metric) over each
+person's reachable radius, then filtered by the hard rules as array operations. Each rule
+is a *stage*; counting how many pairs survive each stage per newcomer is what lets us say
+why a newcomer has no workable local at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from buddymatch._geo import EARTH_RADIUS_KM, haversine_km
+from buddymatch._pool import Pool
+from buddymatch._vocab import MODES
+from buddymatch._weights import Weights
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+# The hard rules in the order a coordinator would check them; see ``_explain``.
+STAGES: tuple[str, ...] = ("reach", "language", "time", "transport_runs", "gender")
+WHO = ("newcomer", "local")
+
+
+@dataclass(frozen=True)
+class PairChecks:
+    """Hard-rule results and travel for arbitrary pairs ``(newcomer[k], local[k])``."""
+
+    newcomer: IntArray
+    local: IntArray
+    distance_km: NDArray[np.float64]
+    passes: dict[str, BoolArray]  # stage → pair passes that rule
+    best_language: IntArray  # column in the vocabulary, -1 when none
+    best_level: NDArray[np.int8]  # the lower of the two levels in that language
+    common_slots: IntArray  # bitmask
+    travel_min: NDArray[np.float64]  # inf when no mode works
+    travel_mode: IntArray  # index into MODES, -1 when none
+    who_travels: NDArray[np.int8]  # 0 newcomer, 1 local, -1 none
+
+    @property
+    def feasible(self) -> BoolArray:
+        ok = np.ones(len(self.newcomer), dtype=bool)
+        for stage in STAGES:
+            ok &= self.passes[stage]
+        return ok
+
+    def subset(self, mask: BoolArray | IntArray) -> PairChecks:
+        return PairChecks(
+            self.newcomer[mask],
+            self.local[mask],
+            self.distance_km[mask],
+            {s: v[mask] for s, v in self.passes.items()},
+            self.best_language[mask],
+            self.best_level[mask],
+            self.common_slots[mask],
+            self.travel_min[mask],
+            self.travel_mode[mask],
+            self.who_travels[mask],
+        )
+
+
+def reach_km(pool: Pool, weights: Weights) -> NDArray[np.float64]:
+    """Each person's largest straight-line reach over their own modes and time limit."""
+    reach = np.zeros(pool.size)
+    for bit, mode in enumerate(MODES):
+        has = (pool.modes >> bit) & 1 == 1
+        spec = weights.mode(mode)
+        r = np.maximum(pool.max_travel - spec.overhead_min, 0) / 60 * spec.speed_kmh / spec.detour
+        reach = np.where(has, np.maximum(reach, r), reach)
+    return reach
+
+
+def _within(
+    tree_pool: Pool, query_pool: Pool, radius_km: NDArray[np.float64]
+) -> tuple[IntArray, IntArray]:
+    """Pairs (query index, tree index) whose distance is within the query's radius."""
+    from sklearn.neighbors import BallTree  # lazy: scikit-learn takes a second to import
+
+    if tree_pool.size == 0 or query_pool.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    tree = BallTree(np.column_stack([tree_pool.lat, tree_pool.lon]), metric="haversine")
+    # A hair of slack so points exactly on the boundary are not lost to rounding.
+    found = tree.query_radius(
+        np.column_stack([query_pool.lat, query_pool.lon]),
+        r=radius_km / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12,
+    )
+    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+    q = np.repeat(np.arange(query_pool.size, dtype=np.int64), counts)
+    t = np.concatenate(found).astype(np.int64) if counts.sum() else np.zeros(0, dtype=np.int64)
+    return q, t
+
+
+def near_pairs(newcomers: Pool, locals_: Pool, weights: Weights) -> tuple[IntArray, IntArray]:
+    """Every pair in which one of the two could travel to the other, by straight line.
+
+    Sorted by newcomer, then local; each pair once.
+    """
+    n1, l1 = _within(locals_, newcomers, reach_km(newcomers, weights))
+    l2, n2 = _within(newcomers, locals_, reach_km(locals_, weights))
+    key = np.unique(np.concatenate([n1 * locals_.size + l1, n2 * locals_.size + l2]))
+    return key // max(locals_.size, 1), key % max(locals_.size, 1)
+
+
+def check_pairs(
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
+) -> PairChecks:
+    """Evaluate every hard rule and the travel options for the given pairs (vectorised)."""
+    k = len(n)
+    dist = haversine_km(newcomers.lat[n], newcomers.lon[n], locals_.lat[m], locals_.lon[m])
+    common = newcomers.slots[n] & locals_.slots[m]
+
+    # Travel: for each mode and direction, minutes; the mode must be the traveller's own.
+    best_t = np.full(k, np.inf)
+    best_mode = np.full(k, -1, dtype=np.int64)
+    best_who = np.full(k, -1, dtype=np.int8)
+    reachable = np.zeros(k, dtype=bool)  # ignoring when modes run
+    for bit, mode in enumerate(MODES):
+        spec = weights.mode(mode)
+        minutes = dist * spec.detour / spec.speed_kmh * 60 + spec.overhead_min
+        runs = (common & spec.runs_mask) != 0
+        for who, pool, idx in ((0, newcomers, n), (1, locals_, m)):
+            ok = ((pool.modes[idx] >> bit) & 1 == 1) & (minutes <= pool.max_travel[idx])
+            reachable |= ok
+            better = ok & runs & (minutes < best_t)
+            best_t = np.where(better, minutes, best_t)
+            best_mode = np.where(better, bit, best_mode)
+            best_who = np.where(better, who, best_who).astype(np.int8)
+
+    # Language: the best language both speak, by the lower of the two levels.
+    if newcomers.levels.shape[1]:
+        shared = np.minimum(newcomers.levels[n], locals_.levels[m])
+        best_lang = np.argmax(shared, axis=1).astype(np.int64)
+        best_level = shared[np.arange(k), best_lang]
+    else:
+        best_lang = np.zeros(k, dtype=np.int64)
+        best_level = np.zeros(k, dtype=np.int8)
+    best_lang = np.where(best_level > 0, best_lang, -1)
+
+    ng, lg = newcomers.gender[n], locals_.gender[m]
+    same_gender = (ng == lg) & (ng > 0)
+    wants_same = newcomers.wants_same_gender[n] | locals_.wants_same_gender[m]
+
+    passes = {
+        "reach": reachable,
+        "language": best_level >= int(weights.rules.min_shared_level),
+        "time": common != 0,
+        "transport_runs": np.isfinite(best_t),
+        "gender": ~wants_same | same_gender,
+    }
+    return PairChecks(
+        n,
+        m,
+        dist,
+        passes,
+        best_lang,
+        best_level.astype(np.int8),
+        common,
+        best_t,
+        best_mode,
+        best_who,
+    )
+
+
+def stage_counts(checks: PairChecks, n_newcomers: int) -> dict[str, IntArray]:
+    """Per newcomer, how many locals survive each stage (stages applied in order)."""
+    out: dict[str, IntArray] = {}
+    alive = np.ones(len(checks.newcomer), dtype=bool)
+    out["near"] = np.bincount(checks.newcomer, minlength=n_newcomers)
+    for stage in STAGES:
+        alive &= checks.passes[stage]
+        out[stage] = np.bincount(checks.newcomer[alive], minlength=n_newcomers)
+    return out

@@ -1,0 +1,104 @@
+"""Profiles as columns: the array form every later stage works on.
+
+A pool is built once per roster and is independent of the other side, so what-if runs can
+reuse it. People are ordered by id, which makes results independent of row order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from buddymatch._profiles import Local, Person
+from buddymatch._vocab import MODE_BIT
+
+_GENDER_CODE = {None: 0, "f": 1, "m": 2, "x": 3}
+
+
+@dataclass(frozen=True)
+class Pool:
+    """Column arrays for one side (newcomers or locals), rows in id order."""
+
+    ids: tuple[str, ...]
+    lat: NDArray[np.float64]  # radians
+    lon: NDArray[np.float64]  # radians
+    levels: NDArray[np.int8]  # (n, n_languages): 0 = does not speak it
+    slots: NDArray[np.int64]  # bitmask of free weekly slots
+    modes: NDArray[np.int64]  # bitmask of travel modes
+    max_travel: NDArray[np.float64]
+    gender: NDArray[np.int8]  # 0 unknown, 1 f, 2 m, 3 x
+    wants_same_gender: NDArray[np.bool_]
+    age: NDArray[np.float64]  # NaN when unknown
+    household: NDArray[np.int64]
+    wants_dutch: NDArray[np.bool_]
+    interests: sp.csr_matrix  # (n, n_tags) 0/1
+    capacity: NDArray[np.int64]
+    municipality: tuple[str, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Languages and interest tags shared by both pools, so their columns line up."""
+
+    languages: tuple[str, ...]
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, *groups: Sequence[Person]) -> Vocabulary:
+        langs = sorted({code for g in groups for p in g for code in p.languages})
+        tags = sorted({t for g in groups for p in g for t in p.interests})
+        return cls(tuple(langs), tuple(tags))
+
+
+def build_pool(people: Sequence[Person], vocab: Vocabulary) -> Pool:
+    """Columns for ``people`` (already in the order wanted; :func:`sort_by_id` first)."""
+    n = len(people)
+    lang_col = {c: i for i, c in enumerate(vocab.languages)}
+    tag_col = {t: i for i, t in enumerate(vocab.tags)}
+    levels = np.zeros((n, len(vocab.languages)), dtype=np.int8)
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, p in enumerate(people):
+        for code, lvl in p.languages.items():
+            levels[i, lang_col[code]] = int(lvl)
+        for t in p.interests:
+            rows.append(i)
+            cols.append(tag_col[t])
+    interests = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, len(vocab.tags))
+    )
+    return Pool(
+        ids=tuple(p.id for p in people),
+        lat=np.radians(np.array([p.lat for p in people], dtype=np.float64)),
+        lon=np.radians(np.array([p.lon for p in people], dtype=np.float64)),
+        levels=levels,
+        slots=np.array([p.availability_mask for p in people], dtype=np.int64),
+        modes=np.array([sum(MODE_BIT[m] for m in p.transport) for p in people], dtype=np.int64),
+        max_travel=np.array([p.max_travel_min for p in people], dtype=np.float64),
+        gender=np.array([_GENDER_CODE[p.gender] for p in people], dtype=np.int8),
+        wants_same_gender=np.array([p.gender_preference == "same" for p in people], dtype=bool),
+        age=np.array([np.nan if p.age is None else p.age for p in people], dtype=np.float64),
+        household=np.array([p.household_size for p in people], dtype=np.int64),
+        wants_dutch=np.array([p.wants_dutch_practice for p in people], dtype=bool),
+        interests=interests,
+        capacity=np.array(
+            [p.capacity if isinstance(p, Local) else 1 for p in people], dtype=np.int64
+        ),
+        municipality=tuple(p.municipality or "" for p in people),
+    )
+
+
+P = TypeVar("P", bound=Person)
+
+
+def sort_by_id(people: Sequence[P]) -> list[P]:
+    return sorted(people, key=lambda p: p.id)

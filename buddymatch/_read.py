@@ -1,0 +1,445 @@
+"""Reading rosters, outcomes and coordinators' pair lists, with every problem located.
+
+A reader never stops at the first bad cell and never drops a row silently: each row is
+either accepted or rejected with *all* its problems (file, spreadsheet row, the column as
+written in the file, a plain-words reason and what would be accepted), so a coordinator
+can fix a whole file in one go. Cells with personal data (name, gender, age, address) are
+never echoed in a problem.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from buddymatch._errors import Problem, RosterError
+from buddymatch._profiles import Local, LocationError, Newcomer, locate_row
+from buddymatch._table import Kind, RawRow, Table, read_table
+from buddymatch._vocab import CellError, parse_bool, parse_whole
+
+P = TypeVar("P", Newcomer, Local)
+PairKind = Literal["pinned", "forbidden"]
+
+# Columns whose cell text may be shown back in a problem. Everything else (name, gender,
+# age, postcode, lat, lon, place, and any column the reader does not know) is personal
+# or may be, and is never echoed.
+SHOWABLE: Final = frozenset(
+    {
+        "id",
+        "languages",
+        "interests",
+        "availability",
+        "transport",
+        "max_travel_min",
+        "capacity",
+        "gender_preference",
+        "household_size",
+        "wants_dutch_practice",
+        "met_count",
+        "met_twice",
+        "newcomer_id",
+        "local_id",
+        "matched_on",
+    }
+)
+_LOCATION_FIELDS: Final = ("postcode", "lat", "lon", "place")
+# Stands in for an address that could not be read, so the rest of the row is still checked.
+_NOWHERE: Final[dict[str, Any]] = {"lat": 0.0, "lon": 0.0, "pc4": None, "municipality": None}
+_MAX_SHOWN: Final = 60
+
+# What a cell should hold, for problems that the cell parsers do not describe themselves.
+COLUMN_HELP: Final[dict[str, str]] = {
+    "id": "an id that is unique in the file, e.g. N12",
+    "languages": "languages written like ar:native|nl:A2 (code:level, separated by |)",
+    "newcomer_id": "the id of a newcomer, as written in the newcomers file",
+    "local_id": "the id of a local buddy, as written in the locals file",
+    "met_count": "how often the pair met: 0, 1, 2 …",
+    "met_twice": "yes or no: did the pair meet twice or more",
+    "matched_on": "a date written year-month-day, e.g. 2024-03-01",
+    "age": "age in whole years, 0 to 130",
+}
+
+
+# ---------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A row that was not accepted: its spreadsheet row number, its cells as given, why.
+
+    ``cells`` are in the order of the file's header (``Roster.header``) and may hold
+    personal data, so they stay out of ``repr``.
+    """
+
+    row: int
+    cells: tuple[str, ...] = field(repr=False)
+    problems: tuple[Problem, ...]
+
+    def by_header(self, header: tuple[str, ...]) -> dict[str, str]:
+        """Cells keyed by the file's original header (unnamed extra cells are left out)."""
+        return {h: self.cells[i] if i < len(self.cells) else "" for i, h in enumerate(header)}
+
+
+@dataclass(kw_only=True)
+class _ReadResult:
+    """What every reader returns besides its items: counts, problems, rejected rows."""
+
+    source: str
+    header: tuple[str, ...] = ()
+    delimiter: str = ";"
+    rows_read: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        raise NotImplementedError
+
+    def summary(self) -> str:
+        """``"newcomers.csv: 12 rows read, 10 accepted, 2 rejected"``, for the run's report."""
+        return (
+            f"{self.source}: {self.rows_read} rows read, {self.accepted} accepted, "
+            f"{len(self.rejected)} rejected"
+        )
+
+    def raise_if_problems(self) -> None:
+        if self.problems:
+            raise RosterError(self.problems)
+
+
+@dataclass(kw_only=True)
+class Roster(_ReadResult, Generic[P]):
+    """The people read from a roster file, and every problem found in it.
+
+    ``header`` is the file's header as written and ``delimiter`` the one to use when
+    writing its rejected rows back (the input's, or ``;`` for a workbook).
+    """
+
+    people: list[P] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.people)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one earlier pair; ``met_twice`` is the outcome that matters."""
+
+    row: int
+    newcomer_id: str
+    local_id: str
+    met_twice: bool
+    met_count: int | None = None
+    matched_on: dt.date | None = None
+
+
+@dataclass(kw_only=True)
+class OutcomeTable(_ReadResult):
+    """The rows of an outcomes file, and every problem found in it."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.outcomes)
+
+
+class PairRow(NamedTuple):
+    """A coordinator's pinned or forbidden pair, with where it was written.
+
+    A tuple, so ``pair[0], pair[1]`` are the newcomer's and the local's id.
+    """
+
+    newcomer_id: str
+    local_id: str
+    row: int
+    file: str
+
+
+@dataclass(kw_only=True)
+class PairTable(_ReadResult):
+    """The pairs of a pinned or forbidden file, and every problem found in it."""
+
+    kind: PairKind = "pinned"
+    pairs: list[PairRow] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.pairs)
+
+
+# ---------------------------------------------------------------------------- readers
+
+
+def read_newcomers(path: str | os.PathLike[str], *, sheet: str | None = None) -> Roster[Newcomer]:
+    """Read a newcomers file (CSV or .xlsx); problems are collected, not raised."""
+    return _read_people(path, Newcomer, "newcomers", sheet)
+
+
+def read_locals(path: str | os.PathLike[str], *, sheet: str | None = None) -> Roster[Local]:
+    """Read a locals (buddies) file (CSV or .xlsx); problems are collected, not raised."""
+    return _read_people(path, Local, "locals", sheet)
+
+
+def read_outcomes(path: str | os.PathLike[str], *, sheet: str | None = None) -> OutcomeTable:
+    """Read an outcomes file: which earlier pairs met, and how often."""
+    table, result = _open(path, "outcomes", sheet, OutcomeTable)
+    if table is None:
+        return result
+    for raw in table.rows:
+        outcome, problems = _outcome_row(table, raw)
+        _collect(result, raw, problems)
+        if outcome is not None and not problems:
+            result.outcomes.append(outcome)
+    return result
+
+
+def read_pairs(
+    path: str | os.PathLike[str], *, kind: PairKind, sheet: str | None = None
+) -> PairTable:
+    """Read a pinned or forbidden pairs file; problems are collected, not raised.
+
+    Only the cells are checked here. Whether the ids exist, whether pins exceed a local's
+    capacity and whether a pair is both pinned and forbidden is checked where the rosters
+    are known.
+    """
+    table, result = _open(path, "pairs", sheet, PairTable)
+    result.kind = kind
+    if table is None:
+        return result
+    for raw in table.rows:
+        nid, lid = raw.values.get("newcomer_id", ""), raw.values.get("local_id", "")
+        problems = [
+            _missing(table, raw, c) for c, v in (("newcomer_id", nid), ("local_id", lid)) if not v
+        ]
+        _collect(result, raw, problems)
+        if not problems:
+            result.pairs.append(PairRow(nid, lid, raw.number, table.source))
+    return result
+
+
+# ---------------------------------------------------------------------------- internals
+
+R = TypeVar("R", bound=_ReadResult)
+
+
+def _open(
+    path: str | os.PathLike[str], kind: Kind, sheet: str | None, result_type: type[R]
+) -> tuple[Table | None, R]:
+    """The file's table and an empty result, or no table and a result holding why not."""
+    source = os.path.basename(os.fspath(path))
+    try:
+        table = read_table(path, kind, sheet=sheet)
+    except RosterError as exc:
+        return None, result_type(source=source, problems=list(exc.problems))
+    result = result_type(
+        source=table.source,
+        header=table.original_header,
+        delimiter=table.delimiter or ";",
+        rows_read=len(table.rows),
+    )
+    return table, result
+
+
+def _collect(result: _ReadResult, raw: RawRow, problems: list[Problem]) -> None:
+    if problems:
+        result.problems.extend(problems)
+        result.rejected.append(RejectedRow(raw.number, raw.cells, tuple(problems)))
+
+
+def _read_people(
+    path: str | os.PathLike[str], model: type[P], kind: Kind, sheet: str | None
+) -> Roster[P]:
+    roster: Roster[P]
+    table, roster = _open(path, kind, sheet, Roster)
+    if table is None:
+        return roster
+    first_row_of: dict[str, int] = {}
+    for raw in table.rows:
+        person, problems = _person_row(table, raw, model, first_row_of)
+        _collect(roster, raw, problems)
+        if person is not None and not problems:
+            roster.people.append(person)
+    return roster
+
+
+def _person_row(
+    table: Table, raw: RawRow, model: type[P], first_row_of: dict[str, int]
+) -> tuple[P | None, list[Problem]]:
+    """The row's profile, or every problem of the row (address, cells and id together)."""
+    data: dict[str, Any] = {k: v for k, v in raw.values.items() if v}
+    problems: list[Problem] = []
+    ident = data.get("id")
+    if ident is not None:
+        first = first_row_of.setdefault(ident, raw.number)
+        if first != raw.number:
+            problems.append(
+                _problem(
+                    table,
+                    raw,
+                    "id",
+                    f"id already used in row {first}",
+                    "an id that is used only once in the file",
+                )
+            )
+    try:
+        data = locate_row(data)
+    except LocationError as exc:
+        column = exc.column
+        if not table.has(column):  # "no address given": point at an address column it has
+            column = next((c for c in ("postcode", "place", "lat") if table.has(c)), column)
+        problems.append(_problem(table, raw, column, exc.message, exc.expected))
+        data = {k: v for k, v in data.items() if k not in _LOCATION_FIELDS} | _NOWHERE
+    try:
+        person = model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend(_from_pydantic(table, raw, err) for err in exc.errors(include_url=False))
+        return None, problems
+    return person, problems
+
+
+def _from_pydantic(table: Table, raw: RawRow, err: ErrorDetails) -> Problem:
+    """A pydantic error as a coordinator's problem: the column as written, plain words."""
+    ctx: Mapping[str, Any] = err.get("ctx") or {}
+    loc = err["loc"]
+    column = str(ctx.get("column") or (loc[0] if loc else "")) or None
+    kind = err["type"]
+    expected: str | None = ctx.get("expected") or COLUMN_HELP.get(column or "")
+    if kind == "buddymatch_cell":
+        message = err["msg"]
+    elif kind in ("missing", "string_too_short"):
+        return _missing(table, raw, column or "id")
+    elif kind == "less_than_equal":
+        message = f"too large: at most {ctx.get('le')}"
+    elif kind == "greater_than_equal":
+        message = f"too small: at least {ctx.get('ge')}"
+    else:
+        message = f"cannot be read ({err['msg']})"
+    if column is None:
+        return Problem(table.source, raw.number, None, message, expected)
+    return _problem(table, raw, column, message, expected)
+
+
+def _missing(table: Table, raw: RawRow, column: str) -> Problem:
+    what = {"id": "id", "languages": "language"}.get(column, column.replace("_", " "))
+    return _problem(table, raw, column, f"no {what} given", COLUMN_HELP.get(column))
+
+
+def _problem(table: Table, raw: RawRow, column: str, message: str, expected: str | None) -> Problem:
+    """A located problem; the cell's text is shown only for columns that are not personal."""
+    text = raw.values.get(column, "")
+    if column in SHOWABLE:
+        value = _shown(text) if text else None
+    else:
+        value = None
+        message = _redact(message, text, table.header_of(column))
+    return Problem(table.source, raw.number, table.header_of(column), message, expected, value)
+
+
+def _shown(text: str) -> str:
+    """Cell text made safe for one line of a report: no control characters, not too long."""
+    flat = "".join(ch if ch.isprintable() else " " for ch in text)
+    return flat if len(flat) <= _MAX_SHOWN else flat[: _MAX_SHOWN - 1] + "…"
+
+
+def _redact(message: str, text: str, header: str) -> str:
+    """A message about a personal cell, with nothing of the cell's text left in it."""
+    message = re.sub(r"postcode area \S+ is not known", "this postcode area is not known", message)
+    tokens = {t for t in re.findall(r"\w+", text.lower()) if len(t) >= 3 or t.isdigit()}
+    lowered = message.lower()
+    if any(t in lowered for t in tokens):
+        return f"the {header} cell cannot be used"
+    return message
+
+
+def _outcome_row(table: Table, raw: RawRow) -> tuple[Outcome | None, list[Problem]]:
+    problems: list[Problem] = []
+    v = raw.values
+    for col in ("newcomer_id", "local_id"):
+        if not v.get(col):
+            problems.append(_missing(table, raw, col))
+
+    count: int | None = None
+    twice: bool | None = None
+    if v.get("met_count"):
+        try:
+            count = parse_whole(v["met_count"], minimum=0, what="how often the pair met")
+        except CellError as exc:
+            problems.append(_problem(table, raw, "met_count", exc.message, exc.expected))
+    if v.get("met_twice"):
+        try:
+            twice = parse_bool(v["met_twice"])
+        except CellError as exc:
+            problems.append(_problem(table, raw, "met_twice", exc.message, exc.expected))
+    if not v.get("met_count") and not v.get("met_twice"):
+        column = "met_count" if table.has("met_count") else "met_twice"
+        problems.append(
+            _problem(
+                table,
+                raw,
+                column,
+                "no outcome given",
+                "met_count (how often the pair met: 0, 1, 2 …) or met_twice (yes or no)",
+            )
+        )
+    if count is not None and twice is not None and twice != (count >= 2):
+        problems.append(
+            _problem(
+                table,
+                raw,
+                "met_twice",
+                f"says {'yes' if twice else 'no'}, but {table.header_of('met_count')} "
+                f"says the pair met {count} time(s)",
+                "yes when the pair met 2 or more times, no otherwise",
+            )
+        )
+
+    matched_on: dt.date | None = None
+    if v.get("matched_on"):
+        try:
+            matched_on = _parse_date(v["matched_on"])
+        except CellError as exc:
+            problems.append(_problem(table, raw, "matched_on", exc.message, exc.expected))
+
+    if problems or (count is None and twice is None):
+        return None, problems
+    met_twice = twice if twice is not None else (count is not None and count >= 2)
+    return (
+        Outcome(raw.number, v["newcomer_id"], v["local_id"], met_twice, count, matched_on),
+        problems,
+    )
+
+
+def _parse_date(text: str) -> dt.date:
+    """An ISO date; a date-time (as Excel may give) counts as its date."""
+    cleaned = text.strip()
+    try:
+        return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    try:
+        return dt.datetime.fromisoformat(cleaned).date()
+    except ValueError:
+        raise CellError("not a date", COLUMN_HELP["matched_on"]) from None
+
+
+__all__ = [
+    "Outcome",
+    "OutcomeTable",
+    "PairRow",
+    "PairTable",
+    "RejectedRow",
+    "Roster",
+    "read_locals",
+    "read_newcomers",
+    "read_outcomes",
+    "read_pairs",
+]

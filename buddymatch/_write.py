@@ -1,0 +1,79 @@
+"""matches.csv: one row per pair, then one row per newcomer left waiting (the contract)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from buddymatch._csvout import write_csv
+from buddymatch._result import MatchResult, Pair
+from buddymatch._vocab import MODE_PHRASES
+from buddymatch._weights import FEATURES
+
+HEADER: tuple[str, ...] = (
+    "newcomer_id",
+    "local_id",
+    "score",
+    "language",
+    "language_level",
+    "dutch_practice",
+    "travel_min",
+    "travel_mode",
+    "who_travels",
+    "shared_interests",
+    "common_slots",
+    "pinned",
+    *(f"contribution_{f}" for f in FEATURES),
+    "reason",
+)
+
+
+def pair_reason(p: Pair) -> str:
+    """A one-line summary of why a pair was made, in a coordinator's words."""
+    parts = []
+    if p.language:
+        parts.append(f"both speak {p.language} ({p.language_level} or better)")
+    if p.dutch_practice:
+        parts.append("Dutch practice")
+    if p.travel_min is not None and p.travel_mode:
+        parts.append(
+            f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]} ({p.who_travels} travels)"
+        )
+    if p.shared_interests:
+        parts.append("share " + ", ".join(p.shared_interests))
+    parts.append(f"{p.common_slots} free slot(s) in common")
+    if p.pinned:
+        parts.append("pinned by the coordinator")
+    return "; ".join(parts)
+
+
+def match_rows(result: MatchResult) -> list[list[str]]:
+    rows: list[list[str]] = []
+    for p in result.pairs:
+        rows.append(
+            [
+                p.newcomer_id,
+                p.local_id,
+                f"{p.score:.3f}",
+                p.language or "",
+                p.language_level or "",
+                "yes" if p.dutch_practice else "no",
+                "" if p.travel_min is None else f"{p.travel_min:g}",
+                p.travel_mode or "",
+                p.who_travels or "",
+                "|".join(p.shared_interests),
+                str(p.common_slots),
+                "yes" if p.pinned else "no",
+                *(f"{p.contributions[f]:.3f}" for f in FEATURES),
+                pair_reason(p),
+            ]
+        )
+    blanks = [""] * (len(HEADER) - 2)
+    for u in result.unmatched:
+        rows.append([u.newcomer_id, *blanks, u.reason])
+    return rows
+
+
+def write_matches(result: MatchResult, path: str | Path) -> Path:
+    path = Path(path)
+    write_csv(path, list(HEADER), match_rows(result), delimiter=",")
+    return path

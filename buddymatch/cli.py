@@ -1,0 +1,269 @@
+"""The ``buddymatch`` command: match, validate, demo.
+
+Exit codes: 0 done, 2 bad input or usage, 1 internal error. User errors never show a
+traceback; set BUDDYMATCH_DEBUG=1 to see one for internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from buddymatch._errors import BuddymatchError, Problem
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+
+
+class _UsageError(BuddymatchError):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="buddymatch", description="Pair newcomers with local volunteer buddies."
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    m = sub.add_parser("match", help="match a newcomers roster with a locals roster")
+    m.add_argument("newcomers", type=Path, help="newcomers roster (.csv or .xlsx)")
+    m.add_argument("locals", type=Path, help="locals roster (.csv or .xlsx)")
+    m.add_argument("-o", "--output", type=Path, required=True, help="matches.csv to write")
+    m.add_argument("--weights", type=Path, help="weights TOML file (overrides the defaults)")
+    m.add_argument("--solver", default="auto", choices=["auto", "flow", "hungarian", "cpsat"])
+    m.add_argument(
+        "--objective",
+        default="count",
+        choices=["count", "score"],
+        help="count: most newcomers matched, then highest score (default); "
+        "score: highest total score only",
+    )
+    m.add_argument("--time-limit", type=float, help="seconds the solver may use")
+    m.add_argument("--seed", type=int, default=0)
+    m.add_argument("--pinned", type=Path, help="CSV of pairs to keep as they are")
+    m.add_argument("--forbidden", type=Path, help="CSV of pairs never to make")
+    m.add_argument(
+        "--strict",
+        action="store_true",
+        help="stop (exit 2, no matches written) if any roster row is rejected",
+    )
+    m.add_argument("--sheet", help="sheet name when the rosters are .xlsx files")
+    m.add_argument("--show", type=int, default=25, help="pairs to show in the terminal")
+
+    v = sub.add_parser("validate", help="check a roster or outcomes file and list its problems")
+    v.add_argument("file", type=Path)
+    v.add_argument("--kind", required=True, choices=["newcomers", "locals", "outcomes"])
+    v.add_argument("--sheet")
+
+    d = sub.add_parser("demo", help="match the bundled sample rosters (Rotterdam, Rivierenland)")
+    d.add_argument("-o", "--output-dir", type=Path, help="where to write the matches files")
+    d.add_argument("--show", type=int, default=10)
+    return p
+
+
+def _problems_table(problems: Sequence[Problem], title: str) -> Table:
+    t = Table(title=title, title_justify="left")
+    for col in ("file", "row", "column", "problem"):
+        t.add_column(col, overflow="fold")
+    for pr in problems:
+        text = pr.message
+        if pr.value is not None:
+            text += f" (found '{pr.value}')"
+        if pr.expected:
+            text += f"; expected {pr.expected}"
+        t.add_row(pr.file, "" if pr.row is None else str(pr.row), pr.column or "", text)
+    return t
+
+
+def _read_roster(kind: str, path: Path, sheet: str | None) -> Any:
+    from buddymatch import _read
+
+    if not path.exists():
+        raise _UsageError(f"{path}: file not found")
+    if kind == "newcomers":
+        return _read.read_newcomers(path, sheet=sheet)
+    if kind == "locals":
+        return _read.read_locals(path, sheet=sheet)
+    return _read.read_outcomes(path, sheet=sheet)
+
+
+def _pairs_file(path: Path | None, kind: str) -> list[Any]:
+    from buddymatch import _read
+    from buddymatch._match import PairRequest
+
+    if path is None:
+        return []
+    if not path.exists():
+        raise _UsageError(f"{path}: file not found")
+    table = _read.read_pairs(path, kind=kind)  # type: ignore[arg-type]
+    table.raise_if_problems()
+    return [PairRequest(p.newcomer_id, p.local_id, path.name, p.row) for p in table.pairs]
+
+
+def _result_table(result: Any, show: int) -> Table:
+    from buddymatch._vocab import MODE_PHRASES
+
+    t = Table(
+        title=f"Pairs (first {min(show, len(result.pairs))} of {len(result.pairs)})",
+        title_justify="left",
+    )
+    for col in ("newcomer", "local", "score", "language", "travel", "interests", "slots"):
+        t.add_column(col, overflow="fold")
+    for p in result.pairs[:show]:
+        travel = f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]}" if p.travel_mode else "-"
+        lang = f"{p.language} {p.language_level}" if p.language else "-"
+        t.add_row(
+            p.newcomer_id,
+            p.local_id,
+            f"{p.score:.2f}",
+            lang,
+            travel,
+            ", ".join(p.shared_interests),
+            str(p.common_slots),
+        )
+    return t
+
+
+def _unmatched_table(result: Any, show: int) -> Table:
+    t = Table(
+        title=f"Waiting (first {min(show, len(result.unmatched))} of {len(result.unmatched)})",
+        title_justify="left",
+    )
+    t.add_column("newcomer")
+    t.add_column("reason", overflow="fold")
+    for u in result.unmatched[:show]:
+        t.add_row(u.newcomer_id, u.reason)
+    return t
+
+
+def _cmd_match(args: argparse.Namespace, console: Console) -> int:
+    from buddymatch._csvout import write_rejected_rows
+    from buddymatch._match import match
+    from buddymatch._weights import Weights
+    from buddymatch._write import write_matches
+
+    weights = Weights.from_toml(args.weights) if args.weights else Weights.default()
+    with console.status("Reading rosters…"):
+        newcomers = _read_roster("newcomers", args.newcomers, args.sheet)
+        locals_ = _read_roster("locals", args.locals, args.sheet)
+        pinned = _pairs_file(args.pinned, "pinned")
+        forbidden = _pairs_file(args.forbidden, "forbidden")
+    for roster, label in ((newcomers, "newcomers"), (locals_, "locals")):
+        console.print(
+            f"{label}: {roster.rows_read} rows read, {roster.accepted} accepted, "
+            f"{len(roster.rejected)} rejected ({roster.source})"
+        )
+    problems = [*newcomers.problems, *locals_.problems]
+    rejected_path = args.output.with_name(args.output.stem + ".rejected.csv")
+    if problems:
+        console.print(_problems_table(problems, "Rows with problems"))
+        if args.strict:
+            console.print("[bold red]Stopped (--strict): fix these rows; no matches written.")
+            return EXIT_INPUT
+        write_rejected_rows(rejected_path, [newcomers, locals_])
+        console.print(
+            f"Rejected rows and their reasons written to {rejected_path}; "
+            "matching goes on with the accepted rows."
+        )
+    with console.status("Matching…"):
+        result = match(
+            newcomers.people,
+            locals_.people,
+            weights=weights,
+            solver=args.solver,
+            objective=args.objective,
+            time_limit=args.time_limit,
+            seed=args.seed,
+            pinned=pinned,
+            forbidden=forbidden,
+        )
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/] {w}")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    write_matches(result, args.output)
+    if args.show:
+        console.print(_result_table(result, args.show))
+        if result.unmatched:
+            console.print(_unmatched_table(result, args.show))
+    console.print(result.summary())
+    console.print(f"Matches written to {args.output}")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    roster = _read_roster(args.kind, args.file, args.sheet)
+    console.print(
+        f"{args.file.name}: {roster.rows_read} rows read, {roster.accepted} accepted, "
+        f"{roster.rows_read - roster.accepted} rejected"
+    )
+    if roster.problems:
+        console.print(_problems_table(roster.problems, "Problems"))
+        return EXIT_INPUT
+    console.print("No problems found.")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    from buddymatch._match import match
+    from buddymatch._read import read_locals, read_newcomers
+    from buddymatch._write import write_matches
+
+    out_dir = args.output_dir or Path(tempfile.mkdtemp(prefix="buddymatch-demo-"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    samples = resources.files("buddymatch") / "data" / "samples"
+    for region, title in (("rotterdam", "Rotterdam"), ("rivierenland", "Rivierenland")):
+        with (
+            resources.as_file(samples / f"{region}_newcomers.csv") as npath,
+            resources.as_file(samples / f"{region}_locals.csv") as lpath,
+        ):
+            newcomers = read_newcomers(npath)
+            locals_ = read_locals(lpath)
+        newcomers.raise_if_problems()
+        locals_.raise_if_problems()
+        with console.status(f"Matching {title}…"):
+            result = match(newcomers.people, locals_.people)
+        console.rule(f"{title}: {len(newcomers.people)} newcomers, {len(locals_.people)} locals")
+        console.print(_result_table(result, args.show))
+        if result.unmatched:
+            console.print(_unmatched_table(result, args.show))
+        console.print(result.summary())
+        path = write_matches(result, out_dir / f"{region}_matches.csv")
+        console.print(f"Written to {path}\n")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    console = Console(stderr=False)
+    args = _parser().parse_args(argv)
+    commands = {"match": _cmd_match, "validate": _cmd_validate, "demo": _cmd_demo}
+    try:
+        return commands[args.command](args, console)
+    except BuddymatchError as exc:
+        problems = getattr(exc, "problems", None)
+        if problems:
+            console.print(_problems_table(problems, "Problems"))
+        else:
+            console.print(f"[bold red]error:[/] {exc}")
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return EXIT_INPUT
+    except Exception as exc:  # last resort: no traceback for users
+        if os.environ.get("BUDDYMATCH_DEBUG"):
+            raise
+        console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}. This is a bug in "
+            "buddymatch; run again with BUDDYMATCH_DEBUG=1 and report the output."
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

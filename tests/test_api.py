@@ -1,0 +1,30 @@
+"""The public surface is what ``buddymatch/__init__.py`` exports, and nothing else."""
+
+from __future__ import annotations
+
+import inspect
+
+import buddymatch
+
+
+def test_all_is_sorted_and_complete() -> None:
+    assert list(buddymatch.__all__) == sorted(buddymatch.__all__)
+    public = {n for n in dir(buddymatch) if not n.startswith("_") and n not in ("annotations",)}
+    modules = {n for n in public if inspect.ismodule(getattr(buddymatch, n))}
+    # Subpackages show up as attributes once imported; everything else must be in __all__.
+    assert public - modules - {"cli"} <= set(buddymatch.__all__)
+    for name in buddymatch.__all__:
+        assert hasattr(buddymatch, name)
+
+
+def test_exports_come_from_private_modules_or_the_package() -> None:
+    for name in buddymatch.__all__:
+        obj = getattr(buddymatch, name)
+        module = getattr(obj, "__module__", "buddymatch")
+        assert module == "buddymatch" or module.startswith("buddymatch._"), (name, module)
+
+
+def test_package_is_typed() -> None:
+    from importlib import resources
+
+    assert (resources.files("buddymatch") / "py.typed").is_file()

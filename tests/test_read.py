@@ -1,0 +1,574 @@
+"""Roster, outcome and pair readers: every bad input of the contract gives a located problem."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from buddymatch._errors import Problem, RosterError
+from buddymatch._profiles import Local, Newcomer
+from buddymatch._read import (
+    read_locals,
+    read_newcomers,
+    read_outcomes,
+    read_pairs,
+)
+from buddymatch._table import cell_text, decode, read_table, sniff_delimiter
+from buddymatch._vocab import Level
+
+# English column name → Dutch alias from the contract.
+DUTCH = {
+    "id": "nummer",
+    "name": "naam",
+    "postcode": "postcode",
+    "lat": "breedtegraad",
+    "lon": "lengtegraad",
+    "place": "woonplaats",
+    "languages": "talen",
+    "interests": "interesses",
+    "availability": "beschikbaarheid",
+    "transport": "vervoer",
+    "max_travel_min": "max_reistijd",
+    "gender": "geslacht",
+    "gender_preference": "voorkeur_geslacht",
+    "age": "leeftijd",
+    "household_size": "huishouden",
+    "wants_dutch_practice": "wil_nederlands_oefenen",
+    "capacity": "capaciteit",
+}
+COLUMNS = list(DUTCH)
+GOOD = {"id": "N1", "name": "Ali Öztürk", "postcode": "3071", "languages": "ar:native|nl:A2"}
+
+
+def write_csv(
+    path: Path,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Path:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+def write_people(
+    path: Path, rows: Sequence[dict[str, str]], *, dutch: bool = False, **kw: str
+) -> Path:
+    header = COLUMNS if path.stem == "locals" else COLUMNS[:-1]
+    written = [DUTCH[c] if dutch else c for c in header]
+    return write_csv(path, written, [[r.get(c, "") for c in header] for r in rows], **kw)
+
+
+def only(problems: Sequence[Problem]) -> Problem:
+    assert len(problems) == 1, [str(p) for p in problems]
+    return problems[0]
+
+
+# --------------------------------------------------------------------------- row problems
+
+# (cells changed from GOOD, column at fault, words in the message)
+BAD_CELLS = [
+    ({"languages": "ar:Z9"}, "languages", "not a language level"),
+    ({"languages": "arabic:B1"}, "languages", "not a language code"),
+    ({"postcode": "1000"}, "postcode", "postcode area is not known"),
+    ({"postcode": "30711"}, "postcode", "not a Dutch postcode"),
+    ({"postcode": "", "place": "Atlantis"}, "place", "not known"),
+    ({"postcode": "", "lat": "51.9"}, "lon", "latitude and longitude must be given together"),
+    ({"postcode": "", "lat": "noord", "lon": "4.5"}, "lat", "not a number"),
+    ({"postcode": "", "lat": "48.85", "lon": "2.35"}, "lat", "not in the Netherlands"),
+    ({"postcode": ""}, "postcode", "no address given"),
+    ({"availability": "sat-morning|funday"}, "availability", "not a time slot"),
+    ({"transport": "bike|rocket"}, "transport", "not a way of travelling"),
+    ({"max_travel_min": "half an hour"}, "max_travel_min", "not a whole number"),
+    ({"max_travel_min": "0"}, "max_travel_min", "not a whole number of 1 or more"),
+    ({"household_size": "0"}, "household_size", "not a whole number of 1 or more"),
+    ({"wants_dutch_practice": "maybe"}, "wants_dutch_practice", "not yes or no"),
+    ({"gender": "q"}, "gender", "not a gender code"),
+    ({"gender_preference": "women"}, "gender_preference", "not a gender preference"),
+    ({"age": "old"}, "age", "the leeftijd cell cannot be used|not a whole number"),
+    ({"age": "131"}, "age", "too large"),
+    ({"id": ""}, "id", "no id given"),
+    ({"languages": ""}, "languages", "no language given"),
+    ({"languages": "|"}, "languages", "no language given"),
+]
+
+
+@pytest.mark.parametrize("dutch", [False, True], ids=["english", "dutch"])
+@pytest.mark.parametrize(("change", "column", "words"), BAD_CELLS)
+def test_bad_cell_is_located(
+    tmp_path: Path, dutch: bool, change: dict[str, str], column: str, words: str
+) -> None:
+    other = dict(GOOD, id="N2")
+    path = write_people(tmp_path / "newcomers.csv", [other, GOOD | change], dutch=dutch)
+    roster = read_newcomers(path)
+    problem = only(roster.problems)
+    assert problem.file == "newcomers.csv"
+    assert problem.row == 3  # header = 1, the good row = 2
+    assert problem.column == (DUTCH[column] if dutch else column)
+    assert any(w in problem.message for w in words.split("|")), problem.message
+    assert problem.expected
+    assert [p.id for p in roster.people] == ["N2"]
+    assert roster.rows_read == 2 and roster.accepted == 1 and len(roster.rejected) == 1
+    assert roster.rejected[0].row == 3
+
+
+def test_capacity_zero_is_located(tmp_path: Path) -> None:
+    path = write_people(tmp_path / "locals.csv", [GOOD | {"capacity": "0"}], dutch=True)
+    problem = only(read_locals(path).problems)
+    assert (problem.row, problem.column, problem.value) == (2, "capaciteit", "0")
+    assert "whole number" in problem.message
+
+
+def test_every_problem_of_a_row_is_reported(tmp_path: Path) -> None:
+    bad = GOOD | {"languages": "ar:Z9", "capacity": "0", "postcode": "1000", "gender": "?"}
+    roster = read_locals(write_people(tmp_path / "locals.csv", [bad]))
+    assert sorted(p.column or "" for p in roster.problems) == [
+        "capacity",
+        "gender",
+        "languages",
+        "postcode",
+    ]
+    assert {p.row for p in roster.problems} == {2}
+    assert len(roster.rejected) == 1 and len(roster.rejected[0].problems) == 4
+    with pytest.raises(RosterError) as info:
+        roster.raise_if_problems()
+    assert len(info.value.problems) == 4
+
+
+def test_duplicate_ids_flag_every_later_row(tmp_path: Path) -> None:
+    rows = [GOOD, GOOD | {"id": "N2"}, GOOD, GOOD]
+    roster = read_newcomers(write_people(tmp_path / "newcomers.csv", rows, dutch=True))
+    assert [(p.row, p.column, p.message) for p in roster.problems] == [
+        (4, "nummer", "id already used in row 2"),
+        (5, "nummer", "id already used in row 2"),
+    ]
+    assert [p.id for p in roster.people] == ["N1", "N2"]
+
+
+def test_values_shown_only_for_non_personal_columns(tmp_path: Path) -> None:
+    roster = read_newcomers(
+        write_people(tmp_path / "newcomers.csv", [GOOD | {"languages": "xx:Q9", "age": "x"}])
+    )
+    shown = {p.column: p.value for p in roster.problems}
+    assert shown == {"languages": "xx:Q9", "age": None}
+
+
+def test_personal_data_never_in_messages(tmp_path: Path) -> None:
+    name, postcode, age, place = "José Müller", "1000 ZX", "207", "Müllerdorp"
+    rows = [
+        GOOD | {"name": name, "postcode": postcode, "age": age, "gender": "Müller"},
+        GOOD | {"id": "N2", "name": name, "postcode": "", "place": place, "age": "-207"},
+        GOOD | {"id": "N3", "postcode": "", "lat": "Müller", "lon": "1000"},
+        GOOD | {"id": "N4", "postcode": "ZX1000", "age": "José"},
+    ]
+    roster = read_newcomers(write_people(tmp_path / "newcomers.csv", rows))
+    assert len(roster.rejected) == 4
+    text = str(RosterError(roster.problems)) + repr(roster)
+    text += " ".join(f"{p.message} {p.expected} {p.value}" for p in roster.problems)
+    for secret in (name, "José", "Müller", postcode, "1000", "ZX", age, place):
+        assert secret.lower() not in text.lower(), secret
+
+
+def test_missing_required_columns_is_one_file_problem(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "newcomers.csv", ["nummer", "naam", "taalen"], [["N1", "A", "ar"]])
+    roster = read_newcomers(path)
+    problem = only(roster.problems)
+    assert problem.row is None and problem.file == "newcomers.csv"
+    assert "languages" in problem.message and "'taalen'" in problem.message
+    assert problem.expected is not None
+    assert "talen" in problem.expected and "postcode" in problem.expected
+    assert roster.people == [] and roster.rejected == []
+
+
+def test_duplicate_columns_are_a_file_problem(tmp_path: Path) -> None:
+    header = ["id", "postcode", "languages", "Talen"]
+    roster = read_newcomers(write_csv(tmp_path / "n.csv", header, [["N1", "3071", "ar", "ar"]]))
+    problem = only(roster.problems)
+    assert problem.column == "Talen" and "both mean languages" in problem.message
+
+
+def test_lat_column_without_lon_column(tmp_path: Path) -> None:
+    header = ["id", "postcode", "languages", "lat"]
+    roster = read_newcomers(write_csv(tmp_path / "n.csv", header, [["N1", "3071", "ar", "52"]]))
+    assert "no lon column" in only(roster.problems).message
+
+
+def test_empty_and_header_only_files(tmp_path: Path) -> None:
+    empty = tmp_path / "newcomers.csv"
+    empty.write_bytes(b"\r\n  \r\n")
+    problem = only(read_newcomers(empty).problems)
+    assert problem.row is None and "empty" in problem.message
+    header_only = write_csv(tmp_path / "h.csv", ["id", "postcode", "languages"], [])
+    roster = read_newcomers(header_only)
+    assert roster.problems == [] and roster.people == [] and roster.rows_read == 0
+
+
+def test_unknown_columns_are_kept(tmp_path: Path) -> None:
+    header = ["id", "postcode", "languages", "Opmerking"]
+    path = write_csv(tmp_path / "n.csv", header, [["N1", "3071", "ar"], ["N2", "1000", "ar", "x"]])
+    roster = read_newcomers(path)
+    assert roster.header == ("id", "postcode", "languages", "Opmerking")
+    assert roster.rejected[0].by_header(roster.header)["Opmerking"] == "x"
+
+
+# --------------------------------------------------------------------------- formats
+
+DUTCH_FILE = (
+    "nummer;naam;postcode;breedtegraad;lengtegraad;talen;interesses;beschikbaarheid;vervoer;"
+    "max_reistijd;geslacht;voorkeur_geslacht;leeftijd;huishouden;wil_nederlands_oefenen;"
+    "capaciteit\r\n"
+    "L1;José Müller;3071 AB;;;nl:native|en:B2;koken|voetbal;za-ochtend|zo;fiets|ov;45;m;any;"
+    "67;1;nee;2\r\n"
+    'L2;Zoë;;51,92;4,48;"nl:native,ar:A2";;;"fiets,auto";30;v;same;25;2;ja;1\r\n'
+    "L3;Ali Öztürk;4021;;;tr:native|nl:B1;;sat-evening;ebike;20;m;;40;;;\r\n"
+)
+
+
+def test_dutch_excel_file_semicolons_cp1252(tmp_path: Path) -> None:
+    path = tmp_path / "locals.csv"
+    path.write_bytes(DUTCH_FILE.encode("cp1252"))
+    roster = read_locals(path)
+    assert roster.problems == []
+    assert roster.delimiter == ";"
+    l1, l2, l3 = roster.people
+    assert (l1.name, l2.name, l3.name) == ("José Müller", "Zoë", "Ali Öztürk")
+    assert l1.postcode == "3071AB" and l1.capacity == 2 and l1.max_travel_min == 45
+    assert l1.languages == {"nl": Level.NATIVE, "en": Level.B2}
+    assert l1.availability[:1] == ("sat-morning",) and len(l1.availability) == 4
+    assert l1.transport == ("bike", "public_transport")
+    assert (l2.lat, l2.lon) == (51.92, 4.48)
+    assert l2.languages == {"nl": Level.NATIVE, "ar": Level.A2}
+    assert l2.transport == ("bike", "car") and l2.gender == "f" and l2.wants_dutch_practice
+    assert l3.place == "Maurik" and l3.capacity == 1
+
+
+def test_utf8_with_bom(tmp_path: Path) -> None:
+    path = tmp_path / "locals.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + DUTCH_FILE.encode("utf-8"))
+    roster = read_locals(path)
+    assert roster.problems == [] and roster.people[2].name == "Ali Öztürk"
+
+
+def test_comma_file_with_quoted_list(tmp_path: Path) -> None:
+    rows = [["N1", "Zoë", "3071", "ar:native,nl:A2"]]
+    path = write_csv(tmp_path / "n.csv", [" ID ", "Naam", "Postcode", "TALEN "], rows)
+    assert b'"ar:native,nl:A2"' in path.read_bytes()
+    (person,) = read_newcomers(path).people
+    assert person.languages == {"ar": Level.NATIVE, "nl": Level.A2}
+
+
+def test_quoted_newline_and_blank_lines_keep_row_numbers(tmp_path: Path) -> None:
+    text = (
+        "id;name;postcode;languages\r\n"
+        'N1;"Ali\r\nBaba";3071;ar\r\n'  # row 2, two physical lines
+        "\r\n"  # row 3: blank, skipped but counted as a spreadsheet shows it
+        ";;;\r\n"  # row 4: empty cells only, skipped
+        "N2;Zoë;3071;ar:Z9\r\n"  # row 5
+    )
+    path = tmp_path / "n.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    roster = read_newcomers(path)
+    assert only(roster.problems).row == 5
+    assert roster.people[0].name == "Ali\r\nBaba" and roster.rows_read == 2
+
+
+def test_excel_sep_line(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text("sep=;\nid;postcode;languages\nN1;3071;ar:Z9\n", encoding="utf-8")
+    assert only(read_newcomers(path).problems).row == 2
+
+
+def test_undecodable_bytes_never_crash(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_bytes(b"id;naam;postcode;talen\nN1;Jos\x81\x8d\xe9;3071;ar\n")
+    (person,) = read_newcomers(path).people
+    assert person.name is not None and person.name.endswith("é")
+
+
+def test_detection_helpers() -> None:
+    assert sniff_delimiter('"a;b",c,d\n1;2;3;4;5\n') == ","
+    assert sniff_delimiter("a;b;c\n") == ";"
+    assert sniff_delimiter("\n\nid\tnaam\n") == "\t"
+    assert sniff_delimiter("id\n") == ","
+    assert decode("é".encode("cp1252")) == ("é", "cp1252")
+    assert decode(b"\xef\xbb\xbfa") == ("a", "utf-8-sig")
+    assert cell_text(30.0) == "30" and cell_text(51.92) == "51.92" and cell_text(3071) == "3071"
+    assert cell_text(dt.datetime(2024, 3, 1)) == "2024-03-01" and cell_text(None) == ""
+    assert cell_text(True) == "true"
+
+
+def test_old_xls_and_csv_with_sheet_are_file_problems(tmp_path: Path) -> None:
+    xls = tmp_path / "n.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    assert "cannot be read" in only(read_newcomers(xls).problems).message
+    path = write_csv(tmp_path / "n.csv", ["id", "postcode", "languages"], [["N1", "3071", "ar"]])
+    assert "no sheets" in only(read_newcomers(path, sheet="Blad1").problems).message
+    fake = tmp_path / "n.xlsx"
+    fake.write_bytes(b"PK\x03\x04 not really a workbook")
+    assert "Excel" in only(read_newcomers(fake).problems).message
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_openpyxl_parses_xml_safely() -> None:
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_xlsx_first_and_named_sheet(tmp_path: Path) -> None:
+    header: list[object] = ["Nummer", "Naam", "Postcode", "Talen", "Max_reistijd", "Capaciteit"]
+    header += ["Lat", "Lon"]
+    first: list[list[object]] = [header, ["L1", "Zoë", 3071, "ar:native", 45.0, "=1+1", None, None]]
+    second: list[list[object]] = [
+        header,
+        [None] * 8,  # empty row 2: skipped, numbers kept
+        ["L2", "José", None, "nl", 30, 2, 51.92, 4.48],
+        ["L3", "Ali", 4021, '=CONCAT("a","r")', 30, 1, None, None],
+    ]
+    path = write_workbook(tmp_path / "locals.xlsx", {"Blad1": first, "Buddies": second})
+
+    roster = read_locals(path)
+    assert roster.problems == [] and roster.delimiter == ";"
+    (l1,) = roster.people
+    assert (l1.postcode, l1.max_travel_min, l1.capacity) == ("3071", 45, 1)  # formula: no value
+
+    roster = read_locals(path, sheet="buddies")
+    assert [p.id for p in roster.people] == ["L2"]
+    assert (roster.people[0].lat, roster.people[0].lon) == (51.92, 4.48)
+    problem = only(roster.problems)
+    assert (problem.row, problem.column, problem.message) == (4, "Talen", "no language given")
+    assert "CONCAT" not in str(problem)
+
+    problem = only(read_locals(path, sheet="Vrijwilligers").problems)
+    assert "'Vrijwilligers'" in problem.message
+    assert problem.expected is not None and "'Blad1', 'Buddies'" in problem.expected
+
+
+def test_xlsx_outcome_dates(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        ["newcomer_id", "local_id", "met_count", "matched_on"],
+        ["N1", "L1", 3, dt.datetime(2024, 3, 1)],
+    ]
+    table = read_outcomes(write_workbook(tmp_path / "outcomes.xlsx", {"Sheet": rows}))
+    (outcome,) = table.outcomes
+    assert outcome.matched_on == dt.date(2024, 3, 1) and outcome.met_twice
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def test_outcomes(tmp_path: Path) -> None:
+    header = [
+        "Nieuwkomer_ID",
+        "buddy_id",
+        "aantal_ontmoetingen",
+        "twee_keer_ontmoet",
+        "gekoppeld_op",
+    ]
+    rows = [
+        ["N1", "L1", "3", "ja", "2024-03-01"],
+        ["N2", "L2", "", "nee", ""],
+        ["N3", "L3", "1", "", ""],
+        ["N4", "L4", "1", "yes", ""],  # row 5: disagree
+        ["", "L5", "-1", "", "1 maart"],  # row 6: three problems
+        ["N6", "", "", "", ""],  # row 7: no local id, no outcome
+    ]
+    table = read_outcomes(write_csv(tmp_path / "outcomes.csv", header, rows))
+    assert [(o.row, o.newcomer_id, o.met_twice, o.met_count) for o in table.outcomes] == [
+        (2, "N1", True, 3),
+        (3, "N2", False, None),
+        (4, "N3", False, 1),
+    ]
+    assert table.outcomes[0].matched_on == dt.date(2024, 3, 1)
+    assert [(p.row, p.column) for p in table.problems] == [
+        (5, "twee_keer_ontmoet"),
+        (6, "Nieuwkomer_ID"),
+        (6, "aantal_ontmoetingen"),
+        (6, "gekoppeld_op"),
+        (7, "buddy_id"),
+        (7, "aantal_ontmoetingen"),
+    ]
+    assert "met 1 time" in table.problems[0].message
+    assert table.problems[2].value == "-1"
+    assert table.summary() == "outcomes.csv: 6 rows read, 3 accepted, 3 rejected"
+
+
+def test_outcomes_need_met_count_or_met_twice(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "o.csv", ["newcomer_id", "local_id"], [["N1", "L1"]])
+    problem = only(read_outcomes(path).problems)
+    assert "met_count or met_twice" in problem.message
+
+
+# --------------------------------------------------------------------------- pairs
+
+
+def test_pairs(tmp_path: Path) -> None:
+    rows = [["N1", "L1"], ["N2", "L1"]]
+    path = write_csv(tmp_path / "pinned.csv", ["nieuwkomer_id", "buddy_id"], rows, delimiter=";")
+    table = read_pairs(path, kind="pinned")
+    table.raise_if_problems()
+    assert (
+        table.kind == "pinned"
+        and table.summary() == "pinned.csv: 2 rows read, 2 accepted, 0 rejected"
+    )
+    assert [tuple(p[:2]) for p in table.pairs] == [("N1", "L1"), ("N2", "L1")]
+    assert [(p.row, p.file) for p in table.pairs] == [(2, "pinned.csv"), (3, "pinned.csv")]
+
+
+def test_pair_problems(tmp_path: Path) -> None:
+    rows = [["N1", "L1"], ["", "L3"], ["N2", " "], [" ", ""]]  # the last row is blank: skipped
+    path = write_csv(tmp_path / "forbidden.csv", ["newcomer_id", "local_id"], rows)
+    table = read_pairs(path, kind="forbidden")
+    assert [(p.row, p.column, p.message) for p in table.problems] == [
+        (3, "newcomer_id", "no newcomer id given"),
+        (4, "local_id", "no local id given"),
+    ]
+    assert [p.newcomer_id for p in table.pairs] == ["N1"]
+    with pytest.raises(RosterError):
+        table.raise_if_problems()
+    missing = read_pairs(write_csv(tmp_path / "f.csv", ["newcomer_id"], [["N1"]]), kind="pinned")
+    assert "local_id" in only(missing.problems).message
+
+
+# --------------------------------------------------------------------------- properties
+
+POSTCODES = ["3071", "4001", "4021", "4101", "3011", "3071 AB", "4001cd"]
+LEVELS = ["A1", "A2", "B1", "B2", "C1", "C2", "native", ""]
+CODES = ["ar", "ti", "fa", "prs", "uk", "so", "nl", "en", "nld", "tir"]
+SLOTS = ["mon", "sat-morning", "sun-evening", "wed-afternoon", "za-ochtend", "fri"]
+MODES = ["walk", "bike", "ebike", "public_transport", "car", "village_car", "neighbourhood_bus"]
+# ASCII and letters that Windows-1252 puts at 0xC0 and above: such a cp1252 file can never
+# pass for UTF-8, so detection is certain (a real file could, in theory, be ambiguous).
+NAME_CHARS = st.sampled_from(
+    list("abcdefghijklmnopqrstuvwxyzABCXYZ '-;,\"") + list("ÀÉÖÜàáäçèéëïñóöüÿ")
+)
+
+
+def _items(options: list[str], sep: str) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(options), min_size=1, max_size=3).map(sep.join)
+
+
+@st.composite
+def person_rows(draw: st.DrawFn) -> dict[str, str]:
+    sep = draw(st.sampled_from(["|", ","]))
+    langs = draw(
+        st.lists(st.tuples(st.sampled_from(CODES), st.sampled_from(LEVELS)), min_size=1, max_size=3)
+    )
+    row = {
+        "name": draw(st.text(NAME_CHARS, max_size=20)),
+        "postcode": draw(st.sampled_from(POSTCODES)),
+        "languages": sep.join(f"{c}:{lv}" if lv else c for c, lv in langs),
+        "availability": draw(st.one_of(st.just(""), _items(SLOTS, sep))),
+        "transport": draw(st.one_of(st.just(""), _items(MODES, sep))),
+        "max_travel_min": draw(st.sampled_from(["", "15", "30", "60"])),
+        "wants_dutch_practice": draw(st.sampled_from(["", "ja", "no", "1"])),
+        "capacity": draw(st.sampled_from(["", "1", "3"])),
+    }
+    return row
+
+
+def _tmp_file(directory: str, name: str) -> Path:
+    return Path(directory) / name
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(person_rows(), min_size=1, max_size=6),
+    delimiter=st.sampled_from([",", ";"]),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    dutch=st.booleans(),
+)
+def test_written_rosters_read_back_the_same(
+    rows: list[dict[str, str]], delimiter: str, encoding: str, dutch: bool
+) -> None:
+    rows = [{"id": f"L{i}"} | r for i, r in enumerate(rows)]
+    columns = list(rows[0])
+    header = [DUTCH[c] if dutch else c for c in columns]
+    with tempfile.TemporaryDirectory() as d:
+        path = write_csv(
+            _tmp_file(d, "locals.csv"),
+            header,
+            [[r[c] for c in columns] for r in rows],
+            delimiter=delimiter,
+            encoding=encoding,
+        )
+        roster = read_locals(path)
+    assert roster.problems == []
+    expected = [Local.model_validate({k: v for k, v in r.items() if v.strip()}) for r in rows]
+    assert roster.people == expected
+    assert [p.name for p in roster.people] == [r["name"].strip() or None for r in rows]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    column=st.sampled_from(COLUMNS[:-1]),
+    garbage=st.text(max_size=40),
+    delimiter=st.sampled_from([",", ";"]),
+)
+def test_garbage_in_a_cell_never_crashes(column: str, garbage: str, delimiter: str) -> None:
+    row = GOOD | {"id": "N9", column: garbage}
+    with tempfile.TemporaryDirectory() as d:
+        path = write_people(_tmp_file(d, "newcomers.csv"), [GOOD, row], delimiter=delimiter)
+        roster = read_newcomers(path)
+    assert roster.rows_read == 2
+    assert roster.accepted + len(roster.rejected) == 2
+    assert all(p.row == 3 and p.column for p in roster.problems)
+    assert all(isinstance(p, Newcomer) for p in roster.people)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.binary(max_size=300))
+def test_any_bytes_never_crash(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = _tmp_file(d, "newcomers.csv")
+        path.write_bytes(b"id;postcode;languages\n" + data)
+        roster = read_newcomers(path)
+        try:
+            read_table(path, "pairs")
+        except RosterError as exc:
+            assert exc.problems
+    assert roster.accepted + len(roster.rejected) == roster.rows_read or roster.problems
+
+
+def test_table_shape(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "n.csv", [" Nummer ", "Extra", "TALEN", "postcode"], [["N1", "x", "ar", "3071"]]
+    )
+    table = read_table(path, "newcomers")
+    assert table.source == "n.csv" and table.delimiter == "," and table.encoding == "utf-8"
+    assert table.columns == ("id", None, "languages", "postcode")
+    assert table.original_header == (" Nummer ", "Extra", "TALEN", "postcode")
+    assert table.header_of("id") == "Nummer"
+    (row,) = table.rows
+    assert row.number == 2 and row.cells == ("N1", "x", "ar", "3071")
+    assert row.values == {"id": "N1", "languages": "ar", "postcode": "3071"}
+
+
+def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        read_newcomers(tmp_path / "nope.csv")
