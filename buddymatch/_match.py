@@ -200,7 +200,7 @@ def match(
     capacity = lpool.capacity - np.bincount(pin_l, minlength=lpool.size)
     pinned_mask = np.zeros(npool.size, dtype=bool)
     pinned_mask[pin_n] = True
-    score = _scoring.scores(prep.contrib)
+    score = _scoring.scores(prep.contrib, weights)
     keep = allowed & ~pinned_mask[checks.newcomer] & (capacity[checks.local] > 0)
     if objective == "score":
         keep &= score > 0
@@ -244,7 +244,7 @@ def match(
         raise RuntimeError("solver objective does not match its pairs")
 
     chosen = cand[out.chosen]
-    pairs = [_pair(prep, int(k)) for k in chosen]
+    pairs = [_pair(prep, int(k), weights) for k in chosen]
     warnings: list[str] = []
     if pins:
         pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
@@ -282,6 +282,8 @@ def _pair_from(
     k: int,
     contrib: IntArray,
     shared_tags: tuple[str, ...],
+    weights: Weights,
+    *,
     pinned: bool,
 ) -> Pair:
     lang = int(checks.best_language[k])
@@ -290,7 +292,12 @@ def _pair_from(
     return Pair(
         newcomer_id=prep.newcomers.ids[int(checks.newcomer[k])],
         local_id=prep.locals.ids[int(checks.local[k])],
-        score=int(contrib.sum()) / SCORE_SCALE,
+        score=int(_scoring.scores(contrib[None, :], weights)[0]) / SCORE_SCALE,
+        probability=(
+            float(_scoring.probability(contrib[None, :], weights)[0])
+            if weights.model.kind == "probability"
+            else None
+        ),
         contributions={f: int(c) / SCORE_SCALE for f, c in zip(FEATURES, contrib, strict=True)},
         language=prep.vocab.languages[lang] if lang >= 0 else None,
         language_level=_level_label(int(checks.best_level[k])),
@@ -310,8 +317,8 @@ def _tags(prep: Prepared, row: int) -> tuple[str, ...]:
     return tuple(sorted(prep.vocab.tags[c] for c in cols))
 
 
-def _pair(prep: Prepared, k: int) -> Pair:
-    return _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), pinned=False)
+def _pair(prep: Prepared, k: int, weights: Weights) -> Pair:
+    return _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), weights, pinned=False)
 
 
 def _pinned_pairs(
@@ -331,7 +338,7 @@ def _pinned_pairs(
         if broken:
             warnings.append(f"pinned pair {nid}–{lid} is kept although " + "; ".join(broken))
         tags = tuple(sorted(prep.vocab.tags[c] for c in shared.getrow(k).indices))
-        out.append(_pair_from(prep, checks, k, contrib[k], tags, pinned=True))
+        out.append(_pair_from(prep, checks, k, contrib[k], tags, weights, pinned=True))
     return out
 
 
@@ -366,3 +373,28 @@ def _unmatched(
             )
         )
     return out
+
+
+def features_for_pairs(
+    newcomers: Sequence[Newcomer],
+    locals_: Sequence[Local],
+    pairs: Sequence[tuple[str, str]],
+    weights: Weights | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """Feature rows (columns in ``FEATURES`` order) for given (newcomer id, local id) pairs.
+
+    The same feature code as matching, so learning sees what matching scores. Also says
+    which pairs pass every hard rule; for the others, travel is ``inf`` when no mode works.
+    Unknown ids raise ``KeyError``.
+    """
+    weights = weights or Weights.default()
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool = build_pool(sort_by_id(newcomers), vocab)
+    lpool = build_pool(sort_by_id(locals_), vocab)
+    nidx = {k: i for i, k in enumerate(npool.ids)}
+    lidx = {k: i for i, k in enumerate(lpool.ids)}
+    n = np.array([nidx[a] for a, _ in pairs], dtype=np.int64)
+    m = np.array([lidx[b] for _, b in pairs], dtype=np.int64)
+    checks = _pairs.check_pairs(npool, lpool, n, m, weights)
+    feats, _ = _features.feature_matrix(checks, npool, lpool, vocab, weights)
+    return feats, checks.feasible

@@ -24,11 +24,14 @@ class Pair:
     """One newcomer–local pair and why it was made.
 
     ``contributions`` holds each feature's part of the score; they add up to ``score``.
+    With learned weights (a probability model) ``score`` is ``probability`` rounded to
+    0.001, and the contributions plus the model's intercept add up to its log-odds.
     """
 
     newcomer_id: str
     local_id: str
     score: float
+    probability: float | None
     contributions: Mapping[str, float]
     language: str | None
     language_level: str | None
@@ -81,9 +84,19 @@ class MatchResult:
     def total_score(self) -> float:
         return round(sum(p.score for p in self.pairs), 3)
 
+    @property
+    def expected_met_twice(self) -> float | None:
+        """Expected number of pairs that meet twice or more (learned weights only)."""
+        probs = [p.probability for p in self.pairs]
+        if not probs or any(p is None for p in probs):
+            return None
+        return float(sum(p for p in probs if p is not None))
+
     def summary(self) -> str:
         share = self.matched_count / self.n_newcomers if self.n_newcomers else 0.0
+        expected = self.expected_met_twice
+        met = "" if expected is None else f", {expected:.1f} pairs expected to meet twice"
         return (
             f"{self.matched_count} of {self.n_newcomers} newcomers matched ({share:.0%}), "
-            f"total score {self.total_score:.3f}, solver {self.solver} ({self.status})"
+            f"total score {self.total_score:.3f}{met}, solver {self.solver} ({self.status})"
         )

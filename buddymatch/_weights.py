@@ -7,10 +7,11 @@ names.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -91,6 +92,21 @@ def _default_modes() -> dict[Mode, ModeSpeed]:
     return {m: ModeSpeed.model_validate(v) for m, v in _load_default_toml()["travel"].items()}
 
 
+class ScoreModel(BaseModel):
+    """How weights × features become a pair's score.
+
+    ``linear``: the score is the weighted sum itself (hand-set weights). ``probability``:
+    the weighted sum plus ``intercept`` is the log-odds that the pair meets twice or more,
+    and the score is that probability, so the best set of pairs is the one with the most
+    pairs expected to meet twice (learned weights).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["linear", "probability"] = "linear"
+    intercept: float = 0.0
+
+
 class Weights(BaseModel):
     """Feature weights, hard rules and travel modes (see ``default_weights.toml``)."""
 
@@ -105,6 +121,15 @@ class Weights(BaseModel):
     household_fit: float = 0.3
     rules: Rules = Rules()
     travel_modes: dict[Mode, ModeSpeed] = Field(default_factory=lambda: _default_modes())
+    model: ScoreModel = ScoreModel()
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator(*FEATURES)
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
 
     @classmethod
     def default(cls) -> Self:
@@ -112,12 +137,12 @@ class Weights(BaseModel):
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], *, source: str = "weights") -> Self:
-        known = {"weights", "rules", "travel"}
+        known = {"weights", "rules", "travel", "model", "provenance"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(
-                f"{source}: unknown section(s) {', '.join(unknown)}; "
-                f"expected [weights], [rules] and [travel.<mode>]"
+                f"{source}: unknown section(s) {', '.join(unknown)}; expected [weights], "
+                "[rules], [travel.<mode>], [model] and [provenance]"
             )
         travel = data.get("travel", {})
         bad_modes = sorted(set(travel) - set(MODES))
@@ -128,7 +153,13 @@ class Weights(BaseModel):
             )
         try:
             return cls.model_validate(
-                {**data.get("weights", {}), "rules": data.get("rules", {}), "travel_modes": travel}
+                {
+                    **data.get("weights", {}),
+                    "rules": data.get("rules", {}),
+                    "travel_modes": travel,
+                    "model": data.get("model", {}),
+                    "provenance": data.get("provenance", {}),
+                }
             )
         except ValidationError as exc:
             lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
@@ -149,11 +180,13 @@ class Weights(BaseModel):
     def updated(self, data: dict[str, Any], *, source: str = "weights") -> Weights:
         """A copy with the keys of a TOML-shaped mapping replaced."""
         merged = self.to_mapping()
-        for section in ("weights", "rules"):
+        for section in ("weights", "rules", "model"):
             merged[section].update(data.get(section, {}))
         for mode, spec in data.get("travel", {}).items():
             merged["travel"].setdefault(mode, {}).update(spec)
-        merged.update({k: v for k, v in data.items() if k not in ("weights", "rules", "travel")})
+        merged.update(
+            {k: v for k, v in data.items() if k not in ("weights", "rules", "travel", "model")}
+        )
         return Weights.from_mapping(merged, source=source)
 
     def to_mapping(self) -> dict[str, Any]:
@@ -165,7 +198,21 @@ class Weights(BaseModel):
                 "max_common_slots": self.rules.max_common_slots,
             },
             "travel": {m: s.model_dump() for m, s in self.travel_modes.items()},
+            "model": self.model.model_dump(),
+            **({"provenance": dict(self.provenance)} if self.provenance else {}),
         }
+
+    def to_toml(self) -> str:
+        """The TOML text of these weights; :meth:`from_toml` reads it back unchanged."""
+        import tomli_w
+
+        head = "# buddymatch weights (see the README, section Weights)\n\n"
+        return head + tomli_w.dumps(self.to_mapping())
+
+    def write_toml(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.to_toml(), encoding="utf-8")
+        return path
 
     def vector(self) -> list[float]:
         return [float(getattr(self, f)) for f in FEATURES]
