@@ -75,7 +75,7 @@ def _problems_table(problems: Sequence[Problem], title: str) -> Table:
         t.add_column(col, overflow="fold")
     for pr in problems:
         text = pr.message
-        if pr.value is not None:
+        if pr.value is not None and f"'{pr.value}'" not in text:
             text += f" (found '{pr.value}')"
         if pr.expected:
             text += f"; expected {pr.expected}"
@@ -168,6 +168,7 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         if args.strict:
             console.print("[bold red]Stopped (--strict): fix these rows; no matches written.")
             return EXIT_INPUT
+        rejected_path.parent.mkdir(parents=True, exist_ok=True)
         write_rejected_rows(rejected_path, [newcomers, locals_])
         console.print(
             f"Rejected rows and their reasons written to {rejected_path}; "
