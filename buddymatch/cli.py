@@ -168,6 +168,11 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         if args.strict:
             console.print("[bold red]Stopped (--strict): fix these rows; no matches written.")
             return EXIT_INPUT
+        if any(p.row is None for p in problems):
+            console.print(
+                "[bold red]Stopped: a file cannot be read as a roster; no matches written."
+            )
+            return EXIT_INPUT
         rejected_path.parent.mkdir(parents=True, exist_ok=True)
         write_rejected_rows(rejected_path, [newcomers, locals_])
         console.print(

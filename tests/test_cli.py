@@ -190,3 +190,13 @@ def test_the_installed_command_runs_the_demo(tmp_path: Path) -> None:
     assert "Rotterdam" in run.stdout and "Rivierenland" in run.stdout
     assert "\x1b[" not in run.stdout  # NO_COLOR respected
     assert (tmp_path / "rotterdam_matches.csv").is_file()
+
+
+def test_a_file_that_is_not_a_roster_stops_the_run(
+    rosters: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = _write(tmp_path / "adressen.csv", "straat;huisnummer\nDorpsstraat;1\n")
+    out = tmp_path / "m.csv"
+    assert main(["match", str(wrong), str(rosters[1]), "-o", str(out)]) == 2
+    assert not out.exists()
+    assert "adressen.csv" in capsys.readouterr().out
