@@ -127,3 +127,14 @@ def haversine_km(
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     )
     return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+@cache
+def municipality_population() -> dict[str, int]:
+    """Inhabitants per municipality (CBS 2021, summed over its postcode areas)."""
+    out: dict[str, int] = {}
+    text = (resources.files("buddymatch") / "data" / "nl_places.csv").read_text("utf-8")
+    for r in csv.DictReader(io.StringIO(text)):
+        if r["kind"] == "ADM2":
+            out[r["municipality"]] = int(r["population"] or 0)
+    return out

@@ -164,6 +164,7 @@ def match(
     pinned: Iterable[PairRequest | tuple[str, str]] = (),
     forbidden: Iterable[PairRequest | tuple[str, str]] = (),
     area_minimums: dict[str, int] | None = None,
+    keep: Iterable[tuple[str, str]] = (),
 ) -> MatchResult:
     """Find the best set of pairs.
 
@@ -171,8 +172,9 @@ def match(
     highest total score (``objective="score"``: the highest total score only). Pinned pairs
     are kept as given (with a warning if one breaks a hard rule); forbidden pairs are never
     made. ``area_minimums`` maps a municipality to the least number of its newcomers to
-    match (needs the cpsat solver; ``auto`` picks it). Results are the same for the same
-    input and ``seed``, whatever the row order.
+    match (needs the cpsat solver; ``auto`` picks it). Among equally good sets of pairs,
+    the one that keeps the most ``keep`` pairs wins (a what-if keeps its base's pairs).
+    Results are the same for the same input and ``seed``, whatever the row order.
     """
     from buddymatch import solvers  # lazy: keeps `import buddymatch` light
 
@@ -201,13 +203,13 @@ def match(
     pinned_mask = np.zeros(npool.size, dtype=bool)
     pinned_mask[pin_n] = True
     score = _scoring.scores(prep.contrib, weights)
-    keep = allowed & ~pinned_mask[checks.newcomer] & (capacity[checks.local] > 0)
+    usable = allowed & ~pinned_mask[checks.newcomer] & (capacity[checks.local] > 0)
     if objective == "score":
-        keep &= score > 0
+        usable &= score > 0
     worth = np.bincount(
         checks.newcomer[allowed & ((score > 0) | (objective == "count"))], minlength=npool.size
     )
-    cand = np.flatnonzero(keep)
+    cand = np.flatnonzero(usable)
 
     area_of = None
     minimum = None
@@ -218,6 +220,10 @@ def match(
         already = np.bincount(area_of[pin_n][area_of[pin_n] >= 0], minlength=len(areas))
         minimum = np.maximum(np.array([area_minimums[a] for a in areas]) - already, 0)
 
+    keep_keys = np.array(
+        [nidx[a] * max(lpool.size, 1) + lidx[b] for a, b in keep if a in nidx and b in lidx],
+        dtype=np.int64,
+    )
     problem = AssignmentProblem(
         n_newcomers=npool.size,
         n_locals=lpool.size,
@@ -228,6 +234,7 @@ def match(
         objective=objective,
         newcomer_area=area_of,
         area_minimum=None if minimum is None else minimum.astype(np.int64),
+        pair_keep=np.isin(keys[cand], keep_keys) if len(keep_keys) else None,
     )
     out = solvers.solve(problem, solver, time_limit=time_limit, seed=seed)
     if out.status == "infeasible":

@@ -39,6 +39,7 @@ class AssignmentProblem:
     objective: Objective = "count"
     newcomer_area: IntArray | None = None
     area_minimum: IntArray | None = None
+    pair_keep: NDArray[np.bool_] | None = None
     _weight: IntArray | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -49,6 +50,8 @@ class AssignmentProblem:
             raise ValueError("capacity needs one entry per local")
         if (self.area_minimum is None) != (self.newcomer_area is None):
             raise ValueError("area_minimum and newcomer_area go together")
+        if self.pair_keep is not None and len(self.pair_keep) != k:
+            raise ValueError("pair_keep needs one entry per pair")
 
     @property
     def n_pairs(self) -> int:
@@ -74,9 +77,16 @@ class AssignmentProblem:
         return self.max_pairs * (s_max - s_min) - s_min + 1
 
     def weights(self) -> IntArray:
-        """The integer each solver maximises the sum of (count bonus + score)."""
+        """The integer each solver maximises the sum of (count bonus + score).
+
+        With ``pair_keep`` (pairs of an earlier matching, e.g. a what-if's base) the weight is
+        scaled by one more than the number of such pairs and kept pairs get +1: among the
+        best solutions the one that keeps the most earlier pairs wins, and nothing else moves.
+        """
         if self._weight is None:
             w = self.pair_score.astype(np.int64) + self.count_bonus
+            if self.pair_keep is not None and self.pair_keep.any():
+                w = w * (int(self.pair_keep.sum()) + 1) + self.pair_keep.astype(np.int64)
             object.__setattr__(self, "_weight", w)
         assert self._weight is not None
         return self._weight

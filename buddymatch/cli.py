@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from rich.table import Table
 from buddymatch._errors import BuddymatchError, Problem
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INPUT = 0, 1, 2
+_EXTRA: dict[str, Callable[[argparse.Namespace, Console], int]] = {}
 
 
 class _UsageError(BuddymatchError):
@@ -62,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("file", type=Path)
     v.add_argument("--kind", required=True, choices=["newcomers", "locals", "outcomes"])
     v.add_argument("--sheet")
+
+    from buddymatch import _cli_leads
+
+    _EXTRA.update(_cli_leads.add_commands(sub))
 
     d = sub.add_parser("demo", help="match the bundled sample rosters (Rotterdam, Rivierenland)")
     d.add_argument("-o", "--output-dir", type=Path, help="where to write the matches files")
@@ -249,7 +254,7 @@ def _cmd_demo(args: argparse.Namespace, console: Console) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=False)
     args = _parser().parse_args(argv)
-    commands = {"match": _cmd_match, "validate": _cmd_validate, "demo": _cmd_demo}
+    commands = {"match": _cmd_match, "validate": _cmd_validate, "demo": _cmd_demo, **_EXTRA}
     try:
         return commands[args.command](args, console)
     except BuddymatchError as exc:

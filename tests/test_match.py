@@ -239,3 +239,18 @@ def test_area_minimums_are_met_up_to_what_the_area_can_reach(seed: int) -> None:
     assert result.matched_count <= base.matched_count
     with pytest.raises(ConfigError, match="per-area minimums cannot all be met"):
         match(newcomers, locals_, area_minimums={area: most + 1})
+
+
+def test_keeping_earlier_pairs_never_costs_a_match_or_score() -> None:
+    newcomers, locals_ = random_rosters(31, 90, 60)
+    base = match(newcomers, locals_)
+    base_pairs = [(p.newcomer_id, p.local_id) for p in base.pairs]
+    # Add one local: the best answer may change, but equal-score reshuffles must not happen.
+    extra = Local(id="L9999", postcode="3071", languages="nl:native|ar:native|en:C1")
+    plain = match(newcomers, [*locals_, extra])
+    kept = match(newcomers, [*locals_, extra], keep=base_pairs)
+    assert kept.matched_count == plain.matched_count
+    assert kept.total_score == pytest.approx(plain.total_score, abs=1e-9)
+    same = len({(p.newcomer_id, p.local_id) for p in kept.pairs} & set(base_pairs))
+    assert same >= len({(p.newcomer_id, p.local_id) for p in plain.pairs} & set(base_pairs))
+    assert same >= len(base_pairs) - 2  # one new local moves at most a short chain

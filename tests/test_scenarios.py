@@ -1,0 +1,200 @@
+"""What-if scenario files: the contract's keys, clear errors, exact effects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from buddymatch._errors import ConfigError
+from buddymatch._match import match
+from buddymatch._profiles import Local, Newcomer
+from buddymatch._scenarios import load_scenario, run_scenarios
+from buddymatch.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+NEWCOMERS = """id,postcode,languages,availability,transport,max_travel_min
+N1,4001,ti:native,sat,bike,30
+N2,4001,ti:native|en:A2,sat,bike,30
+N3,4002,ti:native,sat|sun,bike,30
+N4,4021,ar:native|nl:A2,sat,bike,30
+N5,4021,ar:native|nl:A2,mon,neighbourhood_bus,45
+N6,4001,nl:B1,sat,bike,30
+"""
+LOCALS = """id,postcode,languages,availability,transport,capacity
+L1,4001,nl:native,sat,bike,1
+L2,4021,nl:native|ar:B2,sat,bike,1
+L3,3011,ti:native,sat,bike,1
+"""
+
+
+@pytest.fixture
+def base_dir(tmp_path: Path) -> Path:
+    (tmp_path / "n.csv").write_text(NEWCOMERS, encoding="utf-8")
+    (tmp_path / "l.csv").write_text(LOCALS, encoding="utf-8")
+    return tmp_path
+
+
+def _scenario(dirpath: Path, name: str, body: str) -> Path:
+    path = dirpath / name
+    path.write_text('[base]\nnewcomers = "n.csv"\nlocals = "l.csv"\n' + body, encoding="utf-8")
+    return path
+
+
+def test_adding_the_missing_volunteers_shows_the_exact_extra_matches(base_dir: Path) -> None:
+    path = _scenario(
+        base_dir,
+        "ti.toml",
+        """
+[[add_locals]]
+count = 3
+place = "Tiel"
+languages = "ti:native|nl:native"
+availability = "sat|sun"
+transport = "bike"
+""",
+    )
+    bases, runs = run_scenarios([path])
+    (base,) = bases.values()
+    (run,) = runs
+    added = [loc for loc in run.locals if loc.id.startswith("whatif-add-1-")]
+    assert [a.id for a in added] == ["whatif-add-1-001", "whatif-add-1-002", "whatif-add-1-003"]
+    # The same change made by hand, solved independently.
+    by_hand = [
+        Local(
+            id=f"X{i}",
+            place="Tiel",
+            languages="ti:native|nl:native",
+            availability="sat|sun",
+            transport="bike",
+        )
+        for i in range(3)
+    ]
+    newcomers = list(base.newcomers)
+    expected = match(newcomers, [*base.locals, *by_hand]).matched_count
+    assert run.result.matched_count == expected
+    assert run.result.matched_count - base.result.matched_count == 3  # N1, N2, N3
+
+
+def test_base_pairs_are_kept_when_nothing_forces_a_change(base_dir: Path) -> None:
+    far = _scenario(
+        base_dir,
+        "far.toml",
+        """
+[[add_locals]]
+count = 2
+place = "Groningen"
+languages = "nl:native"
+""",
+    )
+    bases, runs = run_scenarios([far])
+    (base,) = bases.values()
+    assert {(p.newcomer_id, p.local_id) for p in runs[0].result.pairs} == {
+        (p.newcomer_id, p.local_id) for p in base.result.pairs
+    }
+
+
+def test_set_changes_a_group_and_extends_builds_on_another_scenario(base_dir: Path) -> None:
+    first = _scenario(base_dir, "a.toml", '[[remove]]\nids = ["N6"]\n')
+    second = base_dir / "b.toml"
+    second.write_text(
+        """extends = "a.toml"
+[[set]]
+who = "newcomers"
+where = { place = "Maurik" }
+add_transport = "village_car"
+max_travel_min = 60
+""",
+        encoding="utf-8",
+    )
+    s = load_scenario(second)
+    assert s.remove == ("N6",)
+    _, runs = run_scenarios([first, second])
+    people = {p.id: p for p in runs[1].newcomers}
+    assert "N6" not in people
+    assert "village_car" in people["N4"].transport and "bike" in people["N4"].transport
+    assert people["N5"].max_travel_min == 60 and people["N1"].max_travel_min == 30
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("colour = 'red'\n", "'base.colour' is not a base key"),
+        (
+            "[[add_locals]]\ncount = 2\nplace = 'Tiel'\nlanguages = 'nl'\nshoe_size = 3\n",
+            "'add_locals.shoe_size' is not a roster column",
+        ),
+        ("[[add_locals]]\ncount = 2\nlanguages = 'nl'\n", "has no place"),
+        (
+            "[[set]]\nwho = 'locals'\nwhere = { municipality = 'Groningen' }\nmax_travel_min = 9\n",
+            "matches nobody",
+        ),
+        ("[[set]]\nwho = 'volunteers'\nmax_travel_min = 9\n", "'set.who'"),
+        ("[[remove]]\nids = ['N404']\n", "N404"),
+        ("[weights]\ntravle = -0.1\n", "'weights.travle' is not a weight"),
+        ("[[add_newcomers]]\nplace = 'Atlantis'\nlanguages = 'ar'\n", "not known"),
+    ],
+)
+def test_mistakes_are_named_with_file_and_key(base_dir: Path, body: str, message: str) -> None:
+    path = _scenario(base_dir, "bad.toml", body)
+    with pytest.raises(ConfigError, match="bad.toml") as err:
+        run_scenarios([path])
+    assert message in str(err.value)
+
+
+def test_extends_loop_and_missing_base_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.toml").write_text('extends = "b.toml"\n', encoding="utf-8")
+    (tmp_path / "b.toml").write_text('extends = "a.toml"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="circle"):
+        load_scenario(tmp_path / "a.toml")
+    (tmp_path / "c.toml").write_text('name = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="base"):
+        load_scenario(tmp_path / "c.toml")
+
+
+def test_whatif_command_writes_json(base_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = _scenario(
+        base_dir,
+        "ti.toml",
+        """
+[[add_locals]]
+count = 1
+postcode = "4001"
+languages = "ti:native"
+availability = "sat"
+""",
+    )
+    out = base_dir / "whatif.json"
+    assert main(["whatif", str(path), "--json", str(out), "--jobs", "2"]) == 0
+    data = json.loads(out.read_text("utf-8"))
+    assert data["kind"] == "whatif" and data["version"] == 1
+    (scenario,) = data["scenarios"]
+    assert scenario["deltas"]["matched"] == (
+        scenario["figures"]["matched"] - data["bases"][0]["figures"]["matched"]
+    )
+    assert scenario["figures"]["changed_partner"] == 0
+
+
+def test_documented_examples_run(capsys: pytest.CaptureFixture[str]) -> None:
+    examples = sorted((ROOT / "docs" / "examples").glob("*.toml"))
+    assert len(examples) >= 3
+    assert main(["whatif", *map(str, examples)]) == 0
+    assert "Village car in Buren" in capsys.readouterr().out
+
+
+def test_newcomer_template_gets_newcomer_ids(base_dir: Path) -> None:
+    path = _scenario(
+        base_dir,
+        "n.toml",
+        """
+[[add_newcomers]]
+count = 2
+postcode = "4021"
+languages = "ar:native|nl:A1"
+""",
+    )
+    _, runs = run_scenarios([path])
+    ids = sorted(p.id for p in runs[0].newcomers if p.id.startswith("whatif"))
+    assert ids == ["whatif-addn-1-001", "whatif-addn-1-002"]
+    assert all(isinstance(p, Newcomer) for p in runs[0].newcomers)
