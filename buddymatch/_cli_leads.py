@@ -22,6 +22,7 @@ def add_commands(sub: Any) -> dict[str, Command]:
     w.add_argument("--seed", type=int, default=0)
     w.add_argument("--jobs", type=int, default=1, help="scenarios solved in parallel processes")
     w.add_argument("--json", type=Path, help="write the figures as JSON (docs/json-output.md)")
+    w.add_argument("--report", type=Path, help="write a self-contained HTML report")
 
     m = sub.add_parser("monitor", help="volunteer supply against newcomer demand per area")
     m.add_argument("newcomers", type=Path)
@@ -37,6 +38,7 @@ def add_commands(sub: Any) -> dict[str, Command]:
         help="how many areas with the most newcomers waiting to try changes for",
     )
     m.add_argument("--json", type=Path, help="write the figures as JSON (docs/json-output.md)")
+    m.add_argument("--report", type=Path, help="write a self-contained HTML report")
     return {"whatif": _cmd_whatif, "monitor": _cmd_monitor}
 
 
@@ -126,6 +128,11 @@ def _cmd_whatif(args: argparse.Namespace, console: Console) -> int:
         }
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"Figures written to {args.json}")
+    if args.report:
+        from buddymatch._report_leads import write_whatif_report
+
+        write_whatif_report(args.report, bases, runs)
+        console.print(f"Report written to {args.report}")
     return 0
 
 
@@ -201,4 +208,9 @@ def _cmd_monitor(args: argparse.Namespace, console: Console) -> int:
         data = {"version": JSON_VERSION, "kind": "monitor", **report.to_json()}
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"Figures written to {args.json}")
+    if args.report:
+        from buddymatch._report_leads import write_monitor_report
+
+        write_monitor_report(args.report, report, newcomers.people, locals_.people)
+        console.print(f"Report written to {args.report}")
     return 0

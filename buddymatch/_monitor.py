@@ -218,7 +218,7 @@ def _candidate_changes(
             )
             out.append(
                 (
-                    f"+{k} local(s) free at any time in {area}",
+                    f"+{k} local(s) living in {area}, free at any time",
                     "add_locals",
                     area,
                     add_locals(k, languages, f"any-{area}"),

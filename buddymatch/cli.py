@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--sheet", help="sheet name when the rosters are .xlsx files")
     m.add_argument("--show", type=int, default=25, help="pairs to show in the terminal")
+    m.add_argument("--report", type=Path, help="also write a self-contained HTML report")
+    m.add_argument("--names", action="store_true", help="show personal names in the report")
 
     v = sub.add_parser("validate", help="check a roster or outcomes file and list its problems")
     v.add_argument("file", type=Path)
@@ -200,6 +202,12 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         console.print(f"[yellow]warning:[/] {w}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_matches(result, args.output)
+    if args.report:
+        from buddymatch._report import write_match_report
+
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        write_match_report(args.report, result, newcomers.people, locals_.people, names=args.names)
+        console.print(f"Report written to {args.report}")
     if args.show:
         console.print(_result_table(result, args.show))
         if result.unmatched:
