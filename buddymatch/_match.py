@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from buddymatch import _explain, _features, _pairs, _scoring
@@ -59,7 +60,7 @@ class Prepared:
     counts: dict[str, IntArray]
     features: NDArray[np.float64]
     contrib: IntArray
-    shared_interests: object
+    shared_interests: sp.csr_matrix
 
 
 def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: Weights) -> Prepared:
@@ -320,7 +321,8 @@ def _pair_from(
 
 def _tags(prep: Prepared, row: int) -> tuple[str, ...]:
     shared = prep.shared_interests
-    cols = shared.getrow(row).indices  # type: ignore[attr-defined]
+    lo, hi = shared.indptr[row], shared.indptr[row + 1]
+    cols = shared.indices[lo:hi]
     return tuple(sorted(prep.vocab.tags[c] for c in cols))
 
 
@@ -344,7 +346,11 @@ def _pinned_pairs(
         nid, lid = prep.newcomers.ids[int(pin_n[k])], prep.locals.ids[int(pin_l[k])]
         if broken:
             warnings.append(f"pinned pair {nid}–{lid} is kept although " + "; ".join(broken))
-        tags = tuple(sorted(prep.vocab.tags[c] for c in shared.getrow(k).indices))
+        tags = tuple(
+            sorted(
+                prep.vocab.tags[c] for c in shared.indices[shared.indptr[k] : shared.indptr[k + 1]]
+            )
+        )
         out.append(_pair_from(prep, checks, k, contrib[k], tags, weights, pinned=True))
     return out
 

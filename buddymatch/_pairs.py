@@ -74,25 +74,50 @@ def reach_km(pool: Pool, weights: Weights) -> NDArray[np.float64]:
     return reach
 
 
+def _unit(pool: Pool) -> NDArray[np.float64]:
+    """Points on the unit sphere: chord length is monotone in great-circle distance."""
+    c = np.cos(pool.lat)
+    return np.column_stack([c * np.cos(pool.lon), c * np.sin(pool.lon), np.sin(pool.lat)])
+
+
 def _within(
     tree_pool: Pool, query_pool: Pool, radius_km: NDArray[np.float64]
 ) -> tuple[IntArray, IntArray]:
-    """Pairs (query index, tree index) whose distance is within the query's radius."""
-    from sklearn.neighbors import BallTree  # lazy: scikit-learn takes a second to import
+    """Pairs (query index, tree index) whose distance is within the query's radius.
 
+    Exact haversine radius as a chord radius on the unit sphere (``2 sin(d / 2R)``); queries
+    are grouped by radius (people share a few mode × minutes reaches) so each group is one
+    ``sparse_distance_matrix`` call that returns index arrays, never per-point lists.
+    """
+    from scipy.spatial import cKDTree
+
+    empty = np.zeros(0, dtype=np.int64)
     if tree_pool.size == 0 or query_pool.size == 0:
-        empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    tree = BallTree(np.column_stack([tree_pool.lat, tree_pool.lon]), metric="haversine")
-    # A hair of slack so points exactly on the boundary are not lost to rounding.
-    found = tree.query_radius(
-        np.column_stack([query_pool.lat, query_pool.lon]),
-        r=radius_km / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12,
-    )
-    counts = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
-    q = np.repeat(np.arange(query_pool.size, dtype=np.int64), counts)
-    t = np.concatenate(found).astype(np.int64) if counts.sum() else np.zeros(0, dtype=np.int64)
-    return q, t
+    tree = cKDTree(_unit(tree_pool))
+    q_xyz = _unit(query_pool)
+    chord = 2 * np.sin(np.minimum(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
+    qs, ts = [], []
+    values, group = np.unique(chord, return_inverse=True)
+    for g, r in enumerate(values):
+        members = np.flatnonzero(group == g)
+        if r <= 1e-12:
+            continue
+        found = cKDTree(q_xyz[members]).sparse_distance_matrix(
+            tree, float(r), output_type="ndarray"
+        )
+        qs.append(members[found["i"]])
+        ts.append(found["j"].astype(np.int64))
+    if not qs:
+        return empty, empty
+    return np.concatenate(qs).astype(np.int64), np.concatenate(ts)
+
+
+def _sorted_unique(keys: IntArray) -> IntArray:
+    keys = np.sort(keys)
+    keep = np.ones(len(keys), dtype=bool)
+    keep[1:] = keys[1:] != keys[:-1]
+    return keys[keep]
 
 
 def near_pairs(newcomers: Pool, locals_: Pool, weights: Weights) -> tuple[IntArray, IntArray]:
@@ -102,7 +127,7 @@ def near_pairs(newcomers: Pool, locals_: Pool, weights: Weights) -> tuple[IntArr
     """
     n1, l1 = _within(locals_, newcomers, reach_km(newcomers, weights))
     l2, n2 = _within(newcomers, locals_, reach_km(locals_, weights))
-    key = np.unique(np.concatenate([n1 * locals_.size + l1, n2 * locals_.size + l2]))
+    key = _sorted_unique(np.concatenate([n1 * locals_.size + l1, n2 * locals_.size + l2]))
     return key // max(locals_.size, 1), key % max(locals_.size, 1)
 
 

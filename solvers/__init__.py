@@ -19,7 +19,6 @@ from buddymatch._problem import AssignmentProblem, IntArray, SolverOutput
 # Relative on purpose: this folder is ``buddymatch.solvers`` only through the editable
 # install's import hook, which mypy cannot follow; relative imports resolve either way.
 from ._base import Solver
-from .cpsat import CpSatSolver
 from .flow import MinCostFlowSolver, area_bonus_pairs
 from .hungarian import HungarianSolver
 
@@ -35,8 +34,23 @@ __all__ = [
     "solve",
 ]
 
+
+def _cpsat() -> Solver:
+    from .cpsat import CpSatSolver  # lazy: CP-SAT and protobuf take ~0.9 s to import
+
+    return CpSatSolver()
+
+
+def __getattr__(name: str) -> object:
+    if name == "CpSatSolver":
+        from .cpsat import CpSatSolver
+
+        return CpSatSolver
+    raise AttributeError(name)
+
+
 SOLVERS: dict[str, Callable[[], Solver]] = {
-    "cpsat": CpSatSolver,
+    "cpsat": _cpsat,
     "flow": MinCostFlowSolver,
     "hungarian": HungarianSolver,
 }
@@ -98,7 +112,7 @@ def _auto_plain(problem: AssignmentProblem, *, time_limit: float | None, seed: i
             note = f"auto: flow failed ({error}); fell back to hungarian"
             fallback: Solver = hungarian
     else:
-        fallback = hungarian if hungarian.cannot_express(problem) is None else CpSatSolver()
+        fallback = hungarian if hungarian.cannot_express(problem) is None else _cpsat()
         note = f"auto: {reason} Fell back to {fallback.name}."
     output = fallback.solve(problem, time_limit=time_limit, seed=seed)
     return dataclasses.replace(output, notes=(*output.notes, note))
@@ -137,7 +151,7 @@ def _auto_with_side_constraints(
         notes.append("auto: CP-SAT hinted with the flow optimum without area minimums")
     remaining = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
     try:
-        output = CpSatSolver().solve(problem, time_limit=remaining, seed=seed, hint=hint)
+        output = _cpsat().solve(problem, time_limit=remaining, seed=seed, hint=hint)
     except RuntimeError as error:
         if backup is None or upper is None:
             raise
