@@ -1,4 +1,8 @@
-"""Solve-stage benchmarks: flow vs hungarian on one sparse ~2,000 × 1,600 problem.
+"""Solve-stage benchmarks: flow vs hungarian on sparse ~2,000 × 1,600 problems.
+
+One problem has random candidates; the other is what ``match()`` builds from a generated
+national intake (fixtures in ``conftest.py``), where the matched count is also checked
+against an independent maximum-cardinality matching.
 
 The normal test run passes ``--benchmark-disable``, so each runs once as a smoke test;
 ``pytest benchmarks --benchmark-enable`` gives the timings.
@@ -10,8 +14,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
+from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from buddymatch import solvers
+from buddymatch import _scoring, solvers
 from buddymatch._check import assert_valid
 from buddymatch._problem import AssignmentProblem
 
@@ -45,3 +51,52 @@ def test_bench_solve(benchmark: Any, problem: AssignmentProblem, optimum: int, n
     output = benchmark(solver.solve, problem)
     assert_valid(problem, output)
     assert output.objective == optimum
+
+
+# --- the same solvers on the problem built from a generated national intake -------------
+
+
+@pytest.fixture(scope="module")
+def roster_problem(pools: Any, candidates: Any, scored: Any) -> AssignmentProblem:
+    """The problem ``match()`` hands the solver for the 2,000 × 1,600 national rosters."""
+    _, contrib = scored
+    return AssignmentProblem(
+        n_newcomers=pools.npool.size,
+        n_locals=pools.lpool.size,
+        capacity=pools.lpool.capacity.astype(np.int64),
+        pair_newcomer=candidates.newcomer,
+        pair_local=candidates.local,
+        pair_score=_scoring.scores(contrib, pools.weights),
+    )
+
+
+def _max_cardinality(problem: AssignmentProblem) -> int:
+    """Most newcomers any matching can pair (scipy's Hopcroft–Karp, capacities as slots)."""
+    cap = problem.capacity
+    start = np.concatenate(([0], np.cumsum(cap)[:-1]))
+    per_pair = cap[problem.pair_local]
+    rows = np.repeat(problem.pair_newcomer, per_pair)
+    first = np.cumsum(per_pair) - per_pair
+    cols = np.repeat(start[problem.pair_local], per_pair) + (
+        np.arange(int(per_pair.sum())) - np.repeat(first, per_pair)
+    )
+    graph = sp.csr_matrix(
+        (np.ones(len(rows), dtype=np.int8), (rows, cols)),
+        shape=(problem.n_newcomers, int(cap.sum())),
+    )
+    return int(np.count_nonzero(maximum_bipartite_matching(graph, perm_type="column") >= 0))
+
+
+@pytest.fixture(scope="module")
+def roster_optimum(roster_problem: AssignmentProblem) -> int:
+    return solvers.get_solver("hungarian").solve(roster_problem).objective
+
+
+@pytest.mark.parametrize("name", ["flow", "hungarian"])
+def test_bench_solve_national(
+    benchmark: Any, roster_problem: AssignmentProblem, roster_optimum: int, name: str
+) -> None:
+    output = benchmark(solvers.solve, roster_problem, name)
+    assert_valid(roster_problem, output)
+    assert output.objective == roster_optimum  # both exact: same optimum
+    assert len(output.chosen) == _max_cardinality(roster_problem)  # count comes first
