@@ -3,6 +3,7 @@ checked result with reasons."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -166,6 +167,7 @@ def match(
     forbidden: Iterable[PairRequest | tuple[str, str]] = (),
     area_minimums: dict[str, int] | None = None,
     keep: Iterable[tuple[str, str]] = (),
+    explore: float = 0.0,
 ) -> MatchResult:
     """Find the best set of pairs.
 
@@ -175,7 +177,10 @@ def match(
     made. ``area_minimums`` maps a municipality to the least number of its newcomers to
     match (needs the cpsat solver; ``auto`` picks it). Among equally good sets of pairs,
     the one that keeps the most ``keep`` pairs wins (a what-if keeps its base's pairs).
-    Results are the same for the same input and ``seed``, whatever the row order.
+    ``explore`` (0–1) swaps that share of pairs for their best near-optimal alternative,
+    seeded by ``seed`` and recorded in the notes, so that outcomes are learned on pairs the
+    current weights would not make. Results are the same for the same input and ``seed``,
+    whatever the row order.
     """
     from buddymatch import solvers  # lazy: keeps `import buddymatch` light
 
@@ -251,8 +256,35 @@ def match(
     if out.objective != problem.objective_value(out.chosen):
         raise RuntimeError("solver objective does not match its pairs")
 
-    chosen = cand[out.chosen]
-    pairs = [_pair(prep, int(k), weights) for k in chosen]
+    picked = out.chosen
+    notes = tuple(out.notes)
+    explored: set[int] = set()
+    if explore > 0:
+        from buddymatch._learning import explore_pairs
+
+        if not 0 < explore <= 1:
+            raise ConfigError("--explore must be a share between 0 and 1, e.g. 0.05")
+        ex = explore_pairs(
+            problem.pair_newcomer,
+            problem.pair_local,
+            problem.pair_score,
+            out.chosen,
+            problem.capacity,
+            explore,
+            seed,
+        )
+        bad = check_matching(problem, ex.chosen)
+        if bad:
+            raise RuntimeError("exploration made an invalid matching: " + "; ".join(bad))
+        picked = ex.chosen
+        explored = set(cand[np.setdiff1d(picked, out.chosen)].tolist())
+        lost = sum(s.score_lost for s in ex.swaps) / SCORE_SCALE
+        notes += (
+            f"exploration: {len(explored)} pair(s) made from near-optimal alternatives "
+            f"(share {explore:g}, seed {seed}), score given up {lost:.3f}",
+        )
+    chosen = cand[picked]
+    pairs = [_pair(prep, int(k), weights, explored=int(k) in explored) for k in chosen]
     warnings: list[str] = []
     if pins:
         pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
@@ -267,7 +299,7 @@ def match(
         unmatched=tuple(unmatched),
         solver=out.solver,
         status=out.status,
-        objective=out.objective,
+        objective=problem.objective_value(picked),
         bound=out.bound,
         objective_kind=objective,
         n_newcomers=npool.size,
@@ -276,7 +308,7 @@ def match(
         seed=seed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
-        notes=out.notes,
+        notes=notes,
     )
 
 
@@ -326,8 +358,9 @@ def _tags(prep: Prepared, row: int) -> tuple[str, ...]:
     return tuple(sorted(prep.vocab.tags[c] for c in cols))
 
 
-def _pair(prep: Prepared, k: int, weights: Weights) -> Pair:
-    return _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), weights, pinned=False)
+def _pair(prep: Prepared, k: int, weights: Weights, *, explored: bool = False) -> Pair:
+    pair = _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), weights, pinned=False)
+    return dataclasses.replace(pair, explored=True) if explored else pair
 
 
 def _pinned_pairs(

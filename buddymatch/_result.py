@@ -42,6 +42,7 @@ class Pair:
     shared_interests: tuple[str, ...]
     common_slots: int
     pinned: bool = False
+    explored: bool = False
 
 
 @dataclass(frozen=True, slots=True)

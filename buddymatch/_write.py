@@ -23,6 +23,7 @@ HEADER: tuple[str, ...] = (
     "shared_interests",
     "common_slots",
     "pinned",
+    "explored",
     *(f"contribution_{f}" for f in FEATURES),
     "reason",
 )
@@ -44,6 +45,8 @@ def pair_reason(p: Pair) -> str:
     parts.append(f"{p.common_slots} free slot(s) in common")
     if p.pinned:
         parts.append("pinned by the coordinator")
+    if p.explored:
+        parts.append("explored: a near-optimal alternative, to learn from")
     return "; ".join(parts)
 
 
@@ -65,6 +68,7 @@ def match_rows(result: MatchResult) -> list[list[str]]:
                 "|".join(p.shared_interests),
                 str(p.common_slots),
                 "yes" if p.pinned else "no",
+                "yes" if p.explored else "no",
                 *(f"{p.contributions[f]:.3f}" for f in FEATURES),
                 pair_reason(p),
             ]

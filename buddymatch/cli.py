@@ -58,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--sheet", help="sheet name when the rosters are .xlsx files")
     m.add_argument("--show", type=int, default=25, help="pairs to show in the terminal")
+    m.add_argument(
+        "--explore",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="make this share of pairs from near-optimal alternatives, to learn "
+        "from (seeded by --seed; recorded in the output)",
+    )
     m.add_argument("--report", type=Path, help="also write a self-contained HTML report")
     m.add_argument("--names", action="store_true", help="show personal names in the report")
 
@@ -66,9 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--kind", required=True, choices=["newcomers", "locals", "outcomes"])
     v.add_argument("--sheet")
 
-    from buddymatch import _cli_leads
+    from buddymatch import _cli_leads, _cli_learn
 
     _EXTRA.update(_cli_leads.add_commands(sub))
+    _EXTRA.update(_cli_learn.add_commands(sub))
 
     d = sub.add_parser("demo", help="match the bundled sample rosters (Rotterdam, Rivierenland)")
     d.add_argument("-o", "--output-dir", type=Path, help="where to write the matches files")
@@ -197,9 +206,12 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
             seed=args.seed,
             pinned=pinned,
             forbidden=forbidden,
+            explore=args.explore,
         )
     for w in result.warnings:
         console.print(f"[yellow]warning:[/] {w}")
+    for note in result.notes:
+        console.print(f"note: {note}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_matches(result, args.output)
     if args.report:

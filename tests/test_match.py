@@ -254,3 +254,18 @@ def test_keeping_earlier_pairs_never_costs_a_match_or_score() -> None:
     same = len({(p.newcomer_id, p.local_id) for p in kept.pairs} & set(base_pairs))
     assert same >= len({(p.newcomer_id, p.local_id) for p in plain.pairs} & set(base_pairs))
     assert same >= len(base_pairs) - 2  # one new local moves at most a short chain
+
+
+def test_exploration_keeps_everyone_matched_and_is_recorded() -> None:
+    newcomers, locals_ = random_rosters(41, 120, 90)
+    best = match(newcomers, locals_, seed=3)
+    explored = match(newcomers, locals_, seed=3, explore=0.2)
+    again = match(newcomers, locals_, seed=3, explore=0.2)
+    assert explored.pairs == again.pairs
+    assert {p.newcomer_id for p in explored.pairs} == {p.newcomer_id for p in best.pairs}
+    flagged = [p for p in explored.pairs if p.explored]
+    assert flagged and len(flagged) <= round(0.2 * best.matched_count) * 2
+    assert explored.total_score <= best.total_score
+    assert any("exploration" in n for n in explored.notes)
+    with pytest.raises(ConfigError):
+        match(newcomers, locals_, explore=1.5)

@@ -138,7 +138,7 @@ max_travel_min = 60
 )
 def test_mistakes_are_named_with_file_and_key(base_dir: Path, body: str, message: str) -> None:
     path = _scenario(base_dir, "bad.toml", body)
-    with pytest.raises(ConfigError, match="bad.toml") as err:
+    with pytest.raises(ConfigError, match=r"bad\.toml") as err:
         run_scenarios([path])
     assert message in str(err.value)
 
