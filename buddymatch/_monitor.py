@@ -145,6 +145,18 @@ def _blocking(
                         n,
                     )
                 )
+        elif code == "transport_runs":
+            limited = Counter(
+                " or ".join(MODE_WORDS[m] for m in p.transport if weights.mode(m).runs != "all")
+                or "their transport"
+                for p in people
+            )
+            for modes, n in limited.most_common():
+                out.append(
+                    Blocking(
+                        code, f"{modes} does not run when they and the locals who fit are free", n
+                    )
+                )
         else:
             out.append(Blocking(code, _REASON_WORDS.get(code, code), len(people)))
     return tuple(sorted(out, key=lambda b: (-b.newcomers, b.detail)))

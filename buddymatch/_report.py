@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from buddymatch._profiles import Local, Newcomer
 from buddymatch._result import MatchResult
+from buddymatch._vocab import MODE_WORDS
 
 __all__ = [
     "MAP_KINDS",
@@ -98,15 +99,7 @@ REASON_LABELS: dict[str, str] = {
     "taken": "workable locals all taken",
 }
 
-MODE_LABELS: dict[str, str] = {
-    "walk": "on foot",
-    "bike": "bike",
-    "ebike": "e-bike",
-    "public_transport": "public transport",
-    "car": "car",
-    "village_car": "village car",
-    "neighbourhood_bus": "neighbourhood bus",
-}
+MODE_LABELS: dict[str, str] = dict(MODE_WORDS)
 
 _FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 
