@@ -87,15 +87,27 @@ def household_fit(checks: PairChecks, newcomers: Pool, locals_: Pool) -> FloatAr
 
 
 def feature_matrix(
-    checks: PairChecks, newcomers: Pool, locals_: Pool, vocab: Vocabulary, weights: Weights
+    checks: PairChecks,
+    newcomers: Pool,
+    locals_: Pool,
+    vocab: Vocabulary,
+    weights: Weights,
+    *,
+    tag_weight: FloatArray | None = None,
 ) -> tuple[FloatArray, sp.csr_matrix]:
-    """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix."""
+    """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix.
+
+    ``tag_weight`` is :func:`interest_weights` of the two whole pools (pass it when
+    computing features chunk by chunk, so it is computed once).
+    """
+    if tag_weight is None:
+        tag_weight = interest_weights(newcomers, locals_)
     shared = shared_interest_matrix(checks, newcomers, locals_)
     columns = {
         "language": language(checks, weights),
         "dutch_practice": dutch_practice(checks, newcomers, locals_, vocab, weights),
         "travel": travel(checks),
-        "interests": interests(shared, interest_weights(newcomers, locals_)),
+        "interests": interests(shared, tag_weight),
         "common_slots": common_slots(checks, weights),
         "age_gap": age_gap(checks, newcomers, locals_),
         "household_fit": household_fit(checks, newcomers, locals_),

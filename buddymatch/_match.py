@@ -68,13 +68,39 @@ def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: We
     vocab = Vocabulary.of(newcomers, locals_)
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
-    n, m = _pairs.near_pairs(npool, lpool, weights)
-    checks = _pairs.check_pairs(npool, lpool, n, m, weights)
-    counts = _pairs.stage_counts(checks, npool.size)
-    checks = checks.subset(checks.feasible)
-    feats, shared = _features.feature_matrix(checks, npool, lpool, vocab, weights)
-    contrib = _scoring.contributions(feats, weights)
-    return Prepared(npool, lpool, vocab, checks, counts, feats, contrib, shared)
+    # Newcomer chunk by chunk (see ``_candidates``): the same candidates, counts and
+    # features as checking every near pair at once, without holding all near pairs.
+    from buddymatch import _candidates
+
+    tag_weight = _features.interest_weights(npool, lpool)
+    parts: list[_pairs.PairChecks] = []
+    feat_parts: list[NDArray[np.float64]] = []
+    contrib_parts: list[IntArray] = []
+    shared_parts: list[sp.csr_matrix] = []
+    counts: dict[str, IntArray] = {}
+    for chunk in _candidates.chunks(npool, lpool, weights):
+        for stage, c in chunk.counts.items():
+            counts[stage] = counts[stage] + c if stage in counts else c
+        feats, shared = _features.feature_matrix(
+            chunk.checks, npool, lpool, vocab, weights, tag_weight=tag_weight
+        )
+        parts.append(chunk.checks)
+        feat_parts.append(feats)
+        contrib_parts.append(_scoring.contributions(feats, weights))
+        shared_parts.append(shared)
+    if not counts:
+        zero = np.zeros(npool.size, dtype=np.int64)
+        counts = {s: zero.copy() for s in ("near", *_pairs.STAGES)}
+    checks = _candidates.concat_checks(parts)
+    n_feat = len(FEATURES)
+    feats = np.asarray(_candidates.concat_rows(feat_parts, n_feat, np.float64), dtype=np.float64)
+    contrib = np.asarray(_candidates.concat_rows(contrib_parts, n_feat, np.int64), dtype=np.int64)
+    shared_all = (
+        sp.csr_matrix(sp.vstack(shared_parts, format="csr"))
+        if shared_parts
+        else sp.csr_matrix((0, len(vocab.tags)))
+    )
+    return Prepared(npool, lpool, vocab, checks, counts, feats, contrib, shared_all)
 
 
 def _check_requests(

@@ -132,11 +132,21 @@ def near_pairs(newcomers: Pool, locals_: Pool, weights: Weights) -> tuple[IntArr
 
 
 def check_pairs(
-    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
+    newcomers: Pool,
+    locals_: Pool,
+    n: IntArray,
+    m: IntArray,
+    weights: Weights,
+    *,
+    dist: NDArray[np.float64] | None = None,
 ) -> PairChecks:
-    """Evaluate every hard rule and the travel options for the given pairs (vectorised)."""
+    """Evaluate every hard rule and the travel options for the given pairs (vectorised).
+
+    ``dist`` is the pairs' ``haversine_km`` when the caller has it already.
+    """
     k = len(n)
-    dist = haversine_km(newcomers.lat[n], newcomers.lon[n], locals_.lat[m], locals_.lon[m])
+    if dist is None:
+        dist = haversine_km(newcomers.lat[n], newcomers.lon[n], locals_.lat[m], locals_.lon[m])
     common = newcomers.slots[n] & locals_.slots[m]
 
     # Travel: for each mode and direction, minutes; the mode must be the traveller's own.
@@ -144,12 +154,16 @@ def check_pairs(
     best_mode = np.full(k, -1, dtype=np.int64)
     best_who = np.full(k, -1, dtype=np.int8)
     reachable = np.zeros(k, dtype=bool)  # ignoring when modes run
+    sides = (
+        (0, newcomers.modes[n], newcomers.max_travel[n]),
+        (1, locals_.modes[m], locals_.max_travel[m]),
+    )
     for bit, mode in enumerate(MODES):
         spec = weights.mode(mode)
         minutes = dist * spec.detour / spec.speed_kmh * 60 + spec.overhead_min
         runs = (common & spec.runs_mask) != 0
-        for who, pool, idx in ((0, newcomers, n), (1, locals_, m)):
-            ok = ((pool.modes[idx] >> bit) & 1 == 1) & (minutes <= pool.max_travel[idx])
+        for who, modes, max_travel in sides:
+            ok = ((modes >> bit) & 1 == 1) & (minutes <= max_travel)
             reachable |= ok
             better = ok & runs & (minutes < best_t)
             best_t = np.where(better, minutes, best_t)

@@ -1,0 +1,152 @@
+"""Chunked candidate generation equals checking every near pair at once."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from buddymatch import _candidates, _features, _match, _pairs, _scoring
+from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
+from buddymatch._profiles import Local, Newcomer, Person
+from buddymatch._read import read_locals, read_newcomers
+from buddymatch._vocab import MODES
+from buddymatch._weights import Weights
+
+W = Weights.default()
+REPO = Path(__file__).resolve().parent.parent
+POSTCODES = ["3071", "3011", "3035", "3083", "4001", "4021", "4101", "4191", "4011", "4033"]
+LANGS = ["ar:native", "nl:A1", "nl:B2", "nl:native", "en:A2", "en:C1", "ti:native", "fa:B1"]
+SLOTS = ["mon-morning", "tue-afternoon", "sat-morning", "sat-evening", "sun-afternoon", "wed"]
+
+
+def _generator() -> ModuleType:
+    """``fixtures/generate.py`` by file path (the repository root is not on ``sys.path``)."""
+    name = "buddymatch_fixtures_generate"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "fixtures" / "generate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate_rosters(
+    where: Path, region: str, n: int, seed: int
+) -> tuple[list[Newcomer], list[Local]]:
+    paths = _generator().write_rosters(where, region, n, seed=seed)
+    return read_newcomers(paths[0]).people, read_locals(paths[1]).people
+
+
+def person(cls: type, i: int, draw: st.DrawFn) -> Person:
+    return cls(  # type: ignore[no-any-return]
+        id=f"{cls.__name__[0]}{i:03d}",
+        postcode=draw(st.sampled_from(POSTCODES)),
+        languages="|".join(draw(st.lists(st.sampled_from(LANGS), min_size=1, max_size=3))),
+        availability="|".join(draw(st.lists(st.sampled_from(SLOTS), min_size=1, max_size=3))),
+        transport="|".join(draw(st.lists(st.sampled_from(MODES), min_size=1, max_size=2))),
+        max_travel_min=draw(st.sampled_from([10, 20, 30, 45, 60])),
+        gender=draw(st.sampled_from(["f", "m", None])),
+        gender_preference=draw(st.sampled_from(["any", "any", "same"])),
+    )
+
+
+FIELDS = (
+    "newcomer",
+    "local",
+    "distance_km",
+    "best_language",
+    "best_level",
+    "common_slots",
+    "travel_min",
+    "travel_mode",
+    "who_travels",
+)
+
+
+def _all_at_once(
+    npool: Pool, lpool: Pool, vocab: Vocabulary
+) -> tuple[_pairs.PairChecks, dict[str, np.ndarray], np.ndarray, np.ndarray, sp.csr_matrix]:
+    n, m = _pairs.near_pairs(npool, lpool, W)
+    checks = _pairs.check_pairs(npool, lpool, n, m, W)
+    counts = _pairs.stage_counts(checks, npool.size)
+    checks = checks.subset(checks.feasible)
+    feats, shared = _features.feature_matrix(checks, npool, lpool, vocab, W)
+    return checks, counts, feats, _scoring.contributions(feats, W), shared
+
+
+def _assert_same(newcomers: list[Newcomer], locals_: list[Local]) -> None:
+    prep = _match.prepare(newcomers, locals_, W)
+    checks, counts, feats, contrib, shared = _all_at_once(prep.newcomers, prep.locals, prep.vocab)
+    for name in FIELDS:
+        a, b = getattr(checks, name), getattr(prep.checks, name)
+        assert a.dtype == b.dtype and np.array_equal(a, b), name
+    assert prep.checks.feasible.all()
+    assert counts.keys() == prep.counts.keys()
+    for stage, c in counts.items():
+        assert np.array_equal(c, prep.counts[stage]), stage
+    assert np.array_equal(feats, prep.features)
+    assert np.array_equal(contrib, prep.contrib)
+    assert shared.shape == prep.shared_interests.shape
+    assert (shared != prep.shared_interests).nnz == 0
+
+
+@st.composite
+def rosters(draw: st.DrawFn) -> tuple[list[Newcomer], list[Local]]:
+    n = draw(st.integers(0, 12))
+    m = draw(st.integers(0, 12))
+    return (
+        [person(Newcomer, i, draw) for i in range(n)],  # type: ignore[misc]
+        [person(Local, j, draw) for j in range(m)],  # type: ignore[misc]
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(rosters())
+def test_prepare_equals_all_at_once_on_small_rosters(
+    data: tuple[list[Newcomer], list[Local]],
+) -> None:
+    _assert_same(*data)
+
+
+def test_prepare_equals_all_at_once_on_generated_rosters(tmp_path: Path) -> None:
+    newcomers, locals_ = generate_rosters(tmp_path, "national", 1500, seed=3)
+    _assert_same(newcomers, locals_)
+
+
+def test_tiny_chunks_give_the_same_candidates_and_counts(tmp_path: Path) -> None:
+    newcomers, locals_ = generate_rosters(tmp_path, "national", 600, seed=1)
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool = build_pool(sort_by_id(newcomers), vocab)
+    lpool = build_pool(sort_by_id(locals_), vocab)
+    checks, counts, *_ = _all_at_once(npool, lpool, vocab)
+    parts = list(_candidates.chunks(npool, lpool, W, target_pairs=500))
+    assert len(parts) > 3
+    joined = _candidates.concat_checks([p.checks for p in parts])
+    for name in FIELDS:
+        assert np.array_equal(getattr(checks, name), getattr(joined, name)), name
+    for stage, c in counts.items():
+        assert np.array_equal(c, sum(p.counts[stage] for p in parts)), stage
+
+
+def test_language_masks_match_the_minimum_level_rule(tmp_path: Path) -> None:
+    newcomers, locals_ = generate_rosters(tmp_path, "national", 300, seed=2)
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool = build_pool(sort_by_id(newcomers), vocab)
+    lpool = build_pool(sort_by_id(locals_), vocab)
+    lo = int(W.rules.min_shared_level)
+    a = _candidates.language_masks(npool, lo)
+    b = _candidates.language_masks(lpool, lo)
+    n = np.repeat(np.arange(npool.size), lpool.size)
+    m = np.tile(np.arange(lpool.size), npool.size)
+    by_mask = ((a[n] & b[m]) != 0).any(axis=1)
+    by_level = np.minimum(npool.levels[n], lpool.levels[m]).max(axis=1) >= lo
+    assert np.array_equal(by_mask, by_level)
