@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from functools import lru_cache
 from typing import Final, Literal
 
 
@@ -197,6 +198,13 @@ def canonical_language(code: str) -> str:
 
 def parse_languages(text: str) -> dict[str, Level]:
     """``ar:native|nl:A2|en`` → ``{"ar": NATIVE, "nl": A2, "en": B1}`` (best level kept)."""
+    return dict(_parse_languages(text))
+
+
+# Roster cells repeat a lot (the same language, slot and transport lists row after row):
+# the parsers below are pure, so their answers are cached. Errors are not cached.
+@lru_cache(maxsize=65536)
+def _parse_languages(text: str) -> tuple[tuple[str, Level], ...]:
     out: dict[str, Level] = {}
     for item in split_list(text):
         code, _, level_text = item.partition(":")
@@ -214,13 +222,15 @@ def parse_languages(text: str) -> dict[str, Level]:
         out[lang] = max(out.get(lang, level), level)
     if not out:
         raise CellError("no language given", "at least one language, e.g. ar:native|nl:A2")
-    return out
+    return tuple(out.items())
 
 
+@lru_cache(maxsize=65536)
 def parse_interests(text: str) -> tuple[str, ...]:
     return tuple(sorted({re.sub(r"\s+", "_", t.lower()) for t in split_list(text)}))
 
 
+@lru_cache(maxsize=65536)
 def parse_availability(text: str) -> int:
     """Slots like ``sat-morning|sun`` → bitmask over the 21 weekly slots (bare day = all)."""
     mask = 0
@@ -242,10 +252,12 @@ def parse_availability(text: str) -> int:
     return mask
 
 
+@lru_cache(maxsize=65536)
 def slot_names(mask: int) -> tuple[str, ...]:
     return tuple(s for s in SLOTS if mask & SLOT_BIT[s])
 
 
+@lru_cache(maxsize=65536)
 def parse_transport(text: str) -> tuple[Mode, ...]:
     modes: set[Mode] = set()
     for item in split_list(text):
@@ -262,6 +274,7 @@ def parse_transport(text: str) -> tuple[Mode, ...]:
     return tuple(m for m in MODES if m in modes)
 
 
+@lru_cache(maxsize=65536)
 def parse_whole(text: str, *, minimum: int, what: str) -> int:
     cleaned = text.strip()
     if re.fullmatch(r"[+]?\d+([.,]0+)?", cleaned):
@@ -273,6 +286,7 @@ def parse_whole(text: str, *, minimum: int, what: str) -> int:
     )
 
 
+@lru_cache(maxsize=65536)
 def parse_bool(text: str) -> bool:
     key = text.strip().lower()
     if key in _TRUE:
@@ -282,6 +296,7 @@ def parse_bool(text: str) -> bool:
     raise CellError("not yes or no", "yes/no, true/false, ja/nee or 1/0")
 
 
+@lru_cache(maxsize=65536)
 def parse_gender(text: str) -> Gender:
     key = text.strip().lower()
     key = _GENDER_ALIASES.get(key, key)
@@ -290,6 +305,7 @@ def parse_gender(text: str) -> Gender:
     raise CellError("not a gender code", "f, m or x")
 
 
+@lru_cache(maxsize=65536)
 def parse_gender_preference(text: str) -> Literal["same", "any"]:
     key = text.strip().lower()
     key = {"zelfde": "same", "geen": "any", "maakt_niet_uit": "any"}.get(key, key)
