@@ -181,18 +181,17 @@ def _candidate_changes(
     for figures in ranked[:max_areas]:
         area = figures.area
         people = waiting[area]
-        # New volunteers live where most of the waiting newcomers live.
-        spot = Counter(
-            (p.lat, p.lon, p.pc4, p.place, p.municipality) for p, _ in people
-        ).most_common(1)[0][0]
         langs = Counter(_main_language(p, minimum) for p, c in people if c == "language")
         codes = Counter(c for _, c in people)
 
         def add_locals(
-            count: int, languages: str, tag: str, spot: Any = spot
+            count: int, languages: str, tag: str, near: list[Newcomer]
         ) -> Callable[[], Rosters]:
+            # New volunteers live where most of the newcomers they are meant for live.
+            spot = Counter((p.lat, p.lon, p.pc4, p.place, p.municipality) for p in near)
+            lat, lon, pc4, place, municipality = spot.most_common(1)[0][0]
+
             def build() -> Rosters:
-                lat, lon, pc4, place, municipality = spot
                 extra = [
                     Local(
                         id=f"monitor-{tag}-{i:03d}",
@@ -218,7 +217,16 @@ def _candidate_changes(
                     f"+{k} local(s) speaking {lang} in {area}",
                     "add_locals",
                     area,
-                    add_locals(k, f"{lang}:native|nl:native", f"{lang}-{area}"),
+                    add_locals(
+                        k,
+                        f"{lang}:native|nl:native",
+                        f"{lang}-{area}",
+                        [
+                            p
+                            for p, c in people
+                            if c == "language" and _main_language(p, minimum) == lang
+                        ],
+                    ),
                 )
             )
         others = sum(codes.get(c, 0) for c in ("taken", "time", "reach", "transport_runs"))
@@ -233,7 +241,12 @@ def _candidate_changes(
                     f"+{k} local(s) living in {area}, free at any time",
                     "add_locals",
                     area,
-                    add_locals(k, languages, f"any-{area}"),
+                    add_locals(
+                        k,
+                        languages,
+                        f"any-{area}",
+                        [p for p, c in people if c in ("taken", "time", "reach", "transport_runs")],
+                    ),
                 )
             )
         if codes.get("reach") or codes.get("transport_runs"):

@@ -144,3 +144,36 @@ def test_monitor_command_writes_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert data["kind"] == "monitor"
     assert data["best_changes"][0]["added_matches"] == 6
     assert "language so" in capsys.readouterr().out
+
+
+def test_new_volunteers_are_placed_where_their_newcomers_live() -> None:
+    # Two villages of one municipality (Buren), about 6 km apart, 20 minutes by bike at most:
+    # Somali speakers wait in Lienden, more newcomers wait for other reasons in Maurik.
+    newcomers = [
+        Newcomer(
+            id=f"S{i}",
+            place="Lienden",
+            languages="so:native",
+            transport="bike",
+            max_travel_min=20,
+            availability="sat",
+        )
+        for i in range(2)
+    ]
+    newcomers += [
+        Newcomer(
+            id=f"M{i}",
+            place="Maurik",
+            languages="nl:B1",
+            transport="bike",
+            max_travel_min=20,
+            availability="sat",
+        )
+        for i in range(4)
+    ]
+    locals_ = [
+        Local(id="L1", place="Maurik", languages="nl:native", transport="bike", availability="sat")
+    ]
+    report = monitor(newcomers, locals_)
+    so = next(c for c in report.changes if "speaking so" in c.description)
+    assert so.area == "Buren" and so.added_matches == 2
