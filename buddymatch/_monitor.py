@@ -229,24 +229,33 @@ def _candidate_changes(
                     ),
                 )
             )
-        others = sum(codes.get(c, 0) for c in ("taken", "time", "reach", "transport_runs"))
-        if others:
-            k = min(others, 20)
-            common = Counter(_main_language(p, minimum) for p, _ in people).most_common(1)[0][0]
-            languages = "nl:native|en:C1" + (
-                f"|{common}:B2" if common not in ("-", "nl", "en") else ""
-            )
+        # Newcomers held back by distance, time or too few volunteers: volunteers living
+        # where they live (the two places with most of them), speaking their language.
+        held = [p for p, c in people if c in ("taken", "time", "reach", "transport_runs")]
+        by_place = Counter(p.place or area for p in held)
+        groups = [
+            (place, [p for p in held if (p.place or area) == place])
+            for place, _ in by_place.most_common(2)
+        ]
+        if len(by_place) > 1:
+            groups.append((area, held))  # and for the whole area, at its busiest place
+        for place, here in groups:
+            n = len(here)
+            k = min(n, 20)
+            common = Counter(_main_language(p, minimum) for p in here).most_common(1)[0][0]
+            extra_lang = common not in ("-", "nl", "en")
+            languages = "nl:native|en:C1" + (f"|{common}:native" if extra_lang else "")
+            if here is held and len(by_place) > 1:
+                where = f"{area}, around {by_place.most_common(1)[0][0]}"
+            else:
+                where = place if place == area else f"{place} ({area})"
+            speaking = f" speaking {common}" if extra_lang else ""
             out.append(
                 (
-                    f"+{k} local(s) living in {area}, free at any time",
+                    f"+{k} local(s) living in {where}{speaking}, free at any time",
                     "add_locals",
                     area,
-                    add_locals(
-                        k,
-                        languages,
-                        f"any-{area}",
-                        [p for p, c in people if c in ("taken", "time", "reach", "transport_runs")],
-                    ),
+                    add_locals(k, languages, f"any-{place}", here),
                 )
             )
         if codes.get("reach") or codes.get("transport_runs"):
