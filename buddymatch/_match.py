@@ -59,7 +59,6 @@ class Prepared:
     vocab: Vocabulary
     checks: _pairs.PairChecks  # candidate pairs only (all hard rules pass)
     counts: dict[str, IntArray]
-    features: NDArray[np.float64]
     contrib: IntArray
     shared_interests: sp.csr_matrix
 
@@ -74,7 +73,6 @@ def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: We
 
     tag_weight = _features.interest_weights(npool, lpool)
     parts: list[_pairs.PairChecks] = []
-    feat_parts: list[NDArray[np.float64]] = []
     contrib_parts: list[IntArray] = []
     shared_parts: list[sp.csr_matrix] = []
     counts: dict[str, IntArray] = {}
@@ -85,7 +83,6 @@ def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: We
             chunk.checks, npool, lpool, vocab, weights, tag_weight=tag_weight
         )
         parts.append(chunk.checks)
-        feat_parts.append(feats)
         contrib_parts.append(_scoring.contributions(feats, weights))
         shared_parts.append(shared)
     if not counts:
@@ -93,14 +90,13 @@ def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: We
         counts = {s: zero.copy() for s in ("near", *_pairs.STAGES)}
     checks = _candidates.concat_checks(parts)
     n_feat = len(FEATURES)
-    feats = np.asarray(_candidates.concat_rows(feat_parts, n_feat, np.float64), dtype=np.float64)
     contrib = np.asarray(_candidates.concat_rows(contrib_parts, n_feat, np.int64), dtype=np.int64)
     shared_all = (
         sp.csr_matrix(sp.vstack(shared_parts, format="csr"))
         if shared_parts
         else sp.csr_matrix((0, len(vocab.tags)))
     )
-    return Prepared(npool, lpool, vocab, checks, counts, feats, contrib, shared_all)
+    return Prepared(npool, lpool, vocab, checks, counts, contrib, shared_all)
 
 
 def _check_requests(

@@ -93,7 +93,8 @@ def _assert_same(newcomers: list[Newcomer], locals_: list[Local]) -> None:
     assert counts.keys() == prep.counts.keys()
     for stage, c in counts.items():
         assert np.array_equal(c, prep.counts[stage]), stage
-    assert np.array_equal(feats, prep.features)
+    again, _ = _features.feature_matrix(prep.checks, prep.newcomers, prep.locals, prep.vocab, W)
+    assert np.array_equal(feats, again)
     assert np.array_equal(contrib, prep.contrib)
     assert shared.shape == prep.shared_interests.shape
     assert (shared != prep.shared_interests).nnz == 0
