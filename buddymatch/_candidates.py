@@ -22,22 +22,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from buddymatch._geo import EARTH_RADIUS_KM, haversine_km
-from buddymatch._pairs import STAGES, PairChecks, _sorted_unique, _unit, check_pairs, reach_km
+from buddymatch._geo import haversine_km
+from buddymatch._pairs import (
+    STAGES,
+    PairChecks,
+    _sorted_unique,
+    _unit,
+    check_pairs,
+    chord_radius,
+    reach_km,
+)
 from buddymatch._pool import Pool
 from buddymatch._vocab import MODES
 from buddymatch._weights import Weights
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-
-def _chord(radius_km: NDArray[np.float64]) -> NDArray[np.float64]:
-    # The same chord radius as ``_pairs._within`` (so the same near pairs are found).
-    return np.asarray(
-        2 * np.sin(np.minimum(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12,
-        dtype=np.float64,
-    )
 
 
 def language_masks(pool: Pool, min_level: int) -> NDArray[np.uint64]:
@@ -64,10 +64,10 @@ class NearFinder:
         self._tree = cKDTree
         self.n_locals = locals_.size
         self.n_xyz = _unit(newcomers)
-        self.n_chord = _chord(reach_km(newcomers, weights))
+        self.n_chord = chord_radius(reach_km(newcomers, weights))
         self.l_tree = cKDTree(_unit(locals_)) if locals_.size else None
         l_xyz = _unit(locals_)
-        l_chord = _chord(reach_km(locals_, weights))
+        l_chord = chord_radius(reach_km(locals_, weights))
         values, group = np.unique(l_chord, return_inverse=True)
         self.l_groups = []
         for g, r in enumerate(values):

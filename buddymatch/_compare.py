@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from buddymatch._profiles import Newcomer
+from buddymatch._profiles import Newcomer, area_of
 from buddymatch._result import MatchResult
 
 
@@ -60,7 +60,7 @@ def figures(
     base: MatchResult | None = None,
     changes: Sequence[str] = (),
 ) -> Figures:
-    area = {n.id: n.municipality or "(unknown)" for n in newcomers}
+    area = {n.id: area_of(n, "municipality") for n in newcomers}
     total = Counter(area.values())
     matched = Counter(area[p.newcomer_id] for p in result.pairs)
     travel = [p.travel_min for p in result.pairs if p.travel_min is not None]

@@ -52,7 +52,7 @@ def _requests(pairs: Iterable[PairRequest | tuple[str, str]], label: str) -> lis
 
 @dataclass(frozen=True)
 class Prepared:
-    """Everything up to the solver, kept so reports and what-ifs can reuse it."""
+    """Everything matching needs up to the solver: pools, candidates, counts, contributions."""
 
     newcomers: Pool
     locals: Pool

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from buddymatch._geo import municipality_population
 from buddymatch._match import match
-from buddymatch._profiles import Local, Newcomer, Person
+from buddymatch._profiles import Local, Newcomer, Person, area_of
 from buddymatch._result import MatchResult
 from buddymatch._scenarios import rebuild_person
 from buddymatch._vocab import MODE_WORDS, Level
@@ -34,11 +34,6 @@ _REASON_WORDS = {
     "not_worth": "every workable pair scores 0 or below",
     "taken": "all workable locals are paired with others (too few volunteers)",
 }
-
-
-def area_of(person: Person, by: AreaKind) -> str:
-    value = {"municipality": person.municipality, "place": person.place, "pc4": person.pc4}[by]
-    return value or "(unknown)"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,15 @@ def reach_km(pool: Pool, weights: Weights) -> NDArray[np.float64]:
     return reach
 
 
+def chord_radius(radius_km: NDArray[np.float64]) -> NDArray[np.float64]:
+    """A great-circle radius as a chord on the unit sphere (``2 sin(d / 2R)``), with a hair of
+    slack so points exactly on the boundary are not lost to rounding."""
+    return np.asarray(
+        2 * np.sin(np.minimum(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12,
+        dtype=np.float64,
+    )
+
+
 def _unit(pool: Pool) -> NDArray[np.float64]:
     """Points on the unit sphere: chord length is monotone in great-circle distance."""
     c = np.cos(pool.lat)
@@ -96,7 +105,7 @@ def _within(
         return empty, empty
     tree = cKDTree(_unit(tree_pool))
     q_xyz = _unit(query_pool)
-    chord = 2 * np.sin(np.minimum(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12
+    chord = chord_radius(radius_km)
     qs, ts = [], []
     values, group = np.unique(chord, return_inverse=True)
     for g, r in enumerate(values):

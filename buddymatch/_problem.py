@@ -94,9 +94,6 @@ class AssignmentProblem:
     def objective_value(self, chosen: IntArray) -> int:
         return int(self.weights()[chosen].sum())
 
-    def score_of(self, chosen: IntArray) -> int:
-        return int(self.pair_score[chosen].sum())
-
 
 @dataclass(frozen=True)
 class SolverOutput:

@@ -214,4 +214,12 @@ class Local(Person):
         return _cell(lambda t: parse_whole(t, minimum=1, what="how many newcomers"), v)
 
 
-__all__ = ["Local", "LocationError", "Newcomer", "Person", "locate_row"]
+def area_of(person: Person, by: str) -> str:
+    """The area a person counts in: their municipality, place or 4-digit postcode."""
+    if by not in ("municipality", "place", "pc4"):
+        raise ValueError("by must be 'municipality', 'place' or 'pc4'")
+    value: str | None = getattr(person, by)
+    return value or "(unknown)"
+
+
+__all__ = ["Local", "LocationError", "Newcomer", "Person", "area_of", "locate_row"]

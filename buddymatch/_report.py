@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from buddymatch._profiles import Local, Newcomer
+from buddymatch._profiles import Local, Newcomer, area_of
 from buddymatch._result import MatchResult
 from buddymatch._vocab import MODE_WORDS
 
@@ -735,11 +735,6 @@ def html_page(title: str, sections: Sequence[str], *, lead: str = "", footer: st
     )
 
 
-def _area(person: Newcomer | Local, by: str) -> str:
-    value = getattr(person, by, None)
-    return str(value) if value else "(unknown)"
-
-
 def match_report(
     result: MatchResult,
     newcomers: Sequence[Newcomer],
@@ -812,9 +807,9 @@ def match_report(
     everyone: list[Newcomer | Local] = [*newcomers, *locals_]
     # Municipality names; inside a single municipality (a city) its places say more.
     label_by = "municipality"
-    if len({_area(p, "municipality") for p in everyone}) < 2:
+    if len({area_of(p, "municipality") for p in everyone}) < 2:
         label_by = "place"
-    area_names = np.asarray([_area(p, label_by) for p in everyone], dtype=str)
+    area_names = np.asarray([area_of(p, label_by) for p in everyone], dtype=str)
     area_labels: list[tuple[float, float, str]] = []
     if everyone:
         uniq, inv, counts = np.unique(area_names, return_inverse=True, return_counts=True)
@@ -977,7 +972,7 @@ def match_report(
         person = nc.get(u.newcomer_id)
         wrow: list[Cell] = [
             u.newcomer_id,
-            _area(person, by) if person else "",
+            area_of(person, by) if person else "",
             REASON_LABELS.get(u.code, u.code),
             u.reason,
         ]
@@ -1021,8 +1016,8 @@ def _area_rows(
 ) -> list[tuple[str, int, int, int, int]]:
     """Per area: (area, newcomers, locals, room, matched), most newcomers first."""
     matched = {p.newcomer_id for p in result.pairs}
-    n_area = np.asarray([_area(n, by) for n in newcomers], dtype=str)
-    l_area = np.asarray([_area(loc, by) for loc in locals_], dtype=str)
+    n_area = np.asarray([area_of(n, by) for n in newcomers], dtype=str)
+    l_area = np.asarray([area_of(loc, by) for loc in locals_], dtype=str)
     areas = np.unique(np.concatenate([n_area, l_area]))
     if areas.size == 0:
         return []

@@ -8,7 +8,6 @@ should never get a silent no-op.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from buddymatch._match import match
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._result import MatchResult
 from buddymatch._table import ALIASES
+from buddymatch._toml import read_toml
 from buddymatch._vocab import parse_languages
 from buddymatch._weights import FEATURES, Weights
 
@@ -67,7 +67,6 @@ class Scenario:
     weight_changes: dict[str, Any] = field(default_factory=dict)
     pin: tuple[tuple[str, str], ...] = ()
     forbid: tuple[tuple[str, str], ...] = ()
-    is_base_only: bool = False
 
 
 def _err(path: Path, key: str, message: str, expected: str) -> ConfigError:
@@ -86,12 +85,7 @@ def load_scenario(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Scenario
     path = Path(path).resolve()
     if path in _seen:
         raise ConfigError(f"{path.name}: 'extends' goes round in a circle")
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path.name}: scenario file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+    data = read_toml(path, what="scenario file")
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
         raise _err(
@@ -455,7 +449,6 @@ def run_scenarios(
             newcomers=s.newcomers,
             locals=s.locals,
             weights_file=s.weights_file,
-            is_base_only=True,
         )
         bases[key] = _run_one(base, people[key], weights[key], [], solver, seed)
     args = []

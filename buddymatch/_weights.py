@@ -16,6 +16,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from buddymatch._errors import ConfigError
+from buddymatch._toml import read_toml
 from buddymatch._vocab import (
     ALL_SLOTS_MASK,
     LEVEL_NAMES,
@@ -169,12 +170,7 @@ class Weights(BaseModel):
     def from_toml(cls, path: str | Path, *, base: Weights | None = None) -> Weights:
         """Read a TOML file; keys it does not name keep the values of ``base`` (defaults)."""
         path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text("utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{path.name}: file not found") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path.name}: not valid TOML ({exc})") from None
+        data = read_toml(path, what="weights file")
         return (base or cls.default()).updated(data, source=path.name)
 
     def updated(self, data: dict[str, Any], *, source: str = "weights") -> Weights:
