@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from buddymatch._errors import SolverRefusal
 from buddymatch._problem import AssignmentProblem, IntArray, SolverOutput
@@ -122,6 +121,8 @@ class HungarianSolver:
         dense = _Dense(problem)
         chosen = np.zeros(0, dtype=np.int64)
         if dense.cells:
+            from scipy.optimize import linear_sum_assignment  # lazy: ~0.8 s to import
+
             # Negated weights, minimised, with the shorter side as rows: scipy would
             # otherwise copy the matrix to negate or transpose it (peak memory x2).
             wide = dense.shape[0] <= dense.shape[1]

@@ -1,0 +1,271 @@
+"""Exact maximum-weight pairs on large problems: solve on the best pairs, prove the rest away.
+
+At national density a newcomer has hundreds of workable locals, but an optimal matching
+uses few of them. So the flow network is built on each newcomer's and each local's
+heaviest pairs only (a *restricted* problem), solved, and its optimality for the *whole*
+problem is then proven with linear-programming duality:
+
+The assignment LP ``max Σ w·x, Σ_j x_ij ≤ 1, Σ_i x_ij ≤ cap_j, x ≥ 0`` has the dual
+``min Σ u_i + Σ cap_j v_j, u_i + v_j ≥ w_ij, u, v ≥ 0``. From the restricted optimum we
+build duals ``(u, v)`` that satisfy complementary slackness with it (matched pairs tight,
+``u_i = 0`` for unmatched newcomers, ``v_j = 0`` for locals with room). If every pair
+left out also has ``u_i + v_j ≥ w_ij``, those duals are feasible for the whole problem and
+their value equals the restricted optimum, so no matching of the whole problem can do
+better. Pairs that break the inequality are added and the restricted problem is solved
+again (column generation); this ends, at the latest, when every pair is in.
+
+The duals are the least solution of ``v_j = max(0, max_i w_ij − u_i)`` with
+``u_i = w_i,mate(i) − v_mate(i)``: longest alternating paths, found by relaxing only the
+pairs whose source changed (label correcting). Optimality of the restricted matching
+guarantees there is no positive cycle, so this ends; a guard falls back to the full
+network if it does not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+# (newcomer, local, weight) of some pairs → sorted indices of a maximum-weight subset.
+PairSolver = Callable[[IntArray, IntArray, IntArray], IntArray]
+
+_BUCKETS = 64
+_LEVELS = 3
+_CHUNK = 4_000_000
+_MAX_WAVES = 5_000  # a proof attempt that takes longer gives up (and a new round runs)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """A proven maximum-weight matching and how it was found."""
+
+    chosen: IntArray  # sorted indices into the problem's pairs
+    pairs_solved: int  # pairs in the last restricted network
+    rounds: int  # restricted solves (1 = the first restricted set was enough)
+    proven: bool  # False: fell back to solving every pair at once
+
+
+def heaviest(owner: IntArray, weights: IntArray, n_owners: int, k: IntArray) -> BoolArray:
+    """A mask keeping at least the ``k[o]`` heaviest pairs of every owner ``o``.
+
+    By weight histograms rather than a sort: 64 buckets over each owner's own weight range;
+    buckets above the cut are kept, and the bucket the cut falls in is split again by the
+    same rule (a few levels), so an owner keeps ``k`` pairs plus ties (fewer only if it
+    has fewer pairs).
+    """
+    keep = np.zeros(len(owner), dtype=bool)
+    open_: IntArray | None = None  # None: every pair (no gather on the first level)
+    need = k.astype(np.int64).copy()
+    rows = np.arange(n_owners)
+    for _ in range(_LEVELS):
+        o = owner if open_ is None else owner[open_]
+        w = weights if open_ is None else weights[open_]
+        if len(o) == 0:
+            return keep
+        top = np.zeros(n_owners, dtype=np.int64)
+        low = np.zeros(n_owners, dtype=np.int64)
+        top[o] = w  # any member's weight as a start (absent owners keep 0: no overflow)
+        low[o] = w
+        np.maximum.at(top, o, w)
+        np.minimum.at(low, o, w)
+        scale = _BUCKETS / (top - low + 1).astype(np.float64)
+        cell = ((w - low[o]) * scale[o]).astype(np.int64)  # bucket 0 … 63 within the owner
+        np.minimum(cell, _BUCKETS - 1, out=cell)  # (rounding may give 64 on huge spans)
+        cell += o * _BUCKETS  # … as a cell of the owners × buckets histogram
+        hist = np.bincount(cell, minlength=n_owners * _BUCKETS).reshape(n_owners, _BUCKETS)
+        from_top = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # pairs in this bucket or above
+        reached = from_top >= need[:, None]
+        cut = np.where(reached.any(axis=1), _BUCKETS - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
+        fits = from_top[rows, cut] <= need  # the whole cut bucket is wanted
+        cut_cell = (rows * _BUCKETS + cut)[o]
+        at_cut = cell == cut_cell
+        kept = (cell > cut_cell) | (at_cut & fits[o])
+        split = at_cut & ~fits[o]
+        need -= from_top[rows, cut] - hist[rows, cut]  # what the buckets above gave
+        if open_ is None:
+            keep |= kept
+            open_ = np.flatnonzero(split)
+        else:
+            keep[open_[kept]] = True
+            open_ = open_[split]
+    if open_ is not None:
+        keep[open_] = True  # ties that the histograms could not split
+    return keep
+
+
+@dataclass(frozen=True)
+class _ByNewcomer:
+    """Pairs sorted by newcomer, with each newcomer's range (``starts[i]:starts[i + 1]``)."""
+
+    newcomer: IntArray
+    local: IntArray
+    weights: IntArray
+    starts: IntArray
+
+    @classmethod
+    def of(cls, newcomer: IntArray, local: IntArray, weights: IntArray, n: int) -> _ByNewcomer:
+        starts = np.searchsorted(newcomer, np.arange(n + 1)).astype(np.int64)
+        return cls(newcomer, local, weights, starts)
+
+    def ranges(self, who: IntArray) -> IntArray:
+        """Positions of every pair of the newcomers ``who`` (a concatenation of ranges)."""
+        lengths = self.starts[who + 1] - self.starts[who]
+        total = int(lengths.sum())
+        first = np.repeat(self.starts[who] - np.cumsum(lengths) + lengths, lengths)
+        return np.asarray(first + np.arange(total), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class _Matching:
+    """A matching as the dual computation needs it: each newcomer's local and weight."""
+
+    mate: IntArray  # local of each newcomer; n_locals (a price-0 sentinel) when unmatched
+    mate_w: IntArray
+    bound: IntArray  # the highest price each local (and the sentinel) can have
+
+    @classmethod
+    def of(
+        cls, newcomer: IntArray, local: IntArray, weights: IntArray, n: int, capacity: IntArray
+    ) -> _Matching:
+        m = len(capacity)
+        mate = np.full(n, m, dtype=np.int64)
+        mate_w = np.zeros(n, dtype=np.int64)
+        mate[newcomer] = local
+        mate_w[newcomer] = weights
+        # A full local's price may rise until one of its newcomers would have u < 0; a
+        # local with room must keep price 0 (complementary slackness).
+        lowest = np.full(m + 1, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(lowest, local, weights)
+        full = np.append(np.bincount(local, minlength=m) >= capacity, False)
+        return cls(mate, mate_w, np.where(full, lowest, 0))
+
+    def matched_to(self, locals_: IntArray) -> IntArray:
+        """The newcomers matched to any of ``locals_``."""
+        hit = np.zeros(len(self.bound), dtype=bool)
+        hit[locals_] = True
+        return np.flatnonzero(hit[self.mate])
+
+
+def prices(
+    pairs: _ByNewcomer,
+    matching: _Matching,
+    start: IntArray,
+    max_waves: int,
+    raised: list[IntArray] | None = None,
+) -> IntArray | None:
+    """The least local prices ``v ≥ start`` with ``u_i + v_j ≥ w_ij`` on every pair, where
+    ``u_i = w_i,mate(i) − v_mate(i)``; ``None`` if they would break complementary slackness
+    (a local with room priced above 0, some ``u_i < 0``: the matching can be improved) or
+    do not settle within ``max_waves``.
+
+    Label correcting: a first wave over every pair (in chunks), then only the pairs of
+    newcomers whose local's price rose. ``start`` must not exceed the least prices (zeros,
+    or the least prices of a subset of these pairs, do not). Positions of the pairs that
+    raised a price after the first wave are appended to ``raised`` (the chains along which
+    prices moved: on failure, the pairs of an improvement).
+    """
+    v = np.append(start, 0).astype(np.int64)
+    mate, mate_w, bound = matching.mate, matching.mate_w, matching.bound
+    changed: list[IntArray] = []
+    for lo in range(0, len(pairs.newcomer), _CHUNK):
+        n = pairs.newcomer[lo : lo + _CHUNK]
+        m = pairs.local[lo : lo + _CHUNK]
+        value = pairs.weights[lo : lo + _CHUNK] - mate_w[n] + v[mate[n]]
+        better = value > v[m]
+        np.maximum.at(v, m[better], value[better])
+        changed.append(m[better])
+    rose = np.unique(np.concatenate(changed)) if changed else np.zeros(0, dtype=np.int64)
+    for _ in range(max_waves):
+        if np.any(v[rose] > bound[rose]):
+            return None
+        who = matching.matched_to(rose)
+        if who.size == 0:
+            return v[:-1]
+        at = pairs.ranges(who)
+        n, m = pairs.newcomer[at], pairs.local[at]
+        value = pairs.weights[at] - mate_w[n] + v[mate[n]]
+        better = value > v[m]
+        np.maximum.at(v, m[better], value[better])
+        rose = np.unique(m[better])
+        if raised is not None:
+            raised.append(at[better])
+    return None
+
+
+def slack(pairs: _ByNewcomer, u: IntArray, v: IntArray) -> tuple[IntArray, IntArray]:
+    """Pairs whose dual constraint ``u_i + v_j ≥ w_ij`` fails, and by how much."""
+    where: list[IntArray] = []
+    amount: list[IntArray] = []
+    for lo in range(0, len(pairs.newcomer), _CHUNK):
+        n = pairs.newcomer[lo : lo + _CHUNK]
+        m = pairs.local[lo : lo + _CHUNK]
+        gap = pairs.weights[lo : lo + _CHUNK] - u[n] - v[m]
+        bad = np.flatnonzero(gap > 0)
+        where.append(bad + lo)
+        amount.append(gap[bad])
+    if not where:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(where), np.concatenate(amount)
+
+
+def pruned_max_weight(
+    newcomer: IntArray,
+    local: IntArray,
+    weights: IntArray,
+    n_newcomers: int,
+    capacity: IntArray,
+    solve: PairSolver,
+    *,
+    k: int = 6,
+    k_add: int = 8,
+    max_rounds: int = 8,
+) -> Pruned:
+    """A maximum-weight set of pairs, solving ``solve`` on a restricted set and proving it.
+
+    Starts from each newcomer's and each local's ``k`` heaviest pairs (``k`` times its
+    capacity for a local). After each restricted solve: prices for the restricted set,
+    then the least prices for *all* pairs from there; if those exist the matching is
+    proven optimal. Otherwise each newcomer's ``k_add`` most violated pairs are added. After
+    ``max_rounds`` restricted solves, or if restricted prices cannot be built, every pair
+    is solved at once (``proven=False``): the answer is exact either way.
+    """
+    order: IntArray | None = None
+    if np.any(newcomer[1:] < newcomer[:-1]):
+        order = np.argsort(newcomer, kind="stable")
+        newcomer, local, weights = newcomer[order], local[order], weights[order]
+    n_locals = len(capacity)
+    every = _ByNewcomer.of(newcomer, local, weights, n_newcomers)
+    keep = heaviest(newcomer, weights, n_newcomers, np.full(n_newcomers, k, dtype=np.int64))
+    keep |= heaviest(local, weights, n_locals, k * np.maximum(capacity, 1))
+    result: Pruned | None = None
+    for rounds in range(1, max_rounds + 1):
+        subset = np.flatnonzero(keep)
+        picked = subset[solve(newcomer[subset], local[subset], weights[subset])]
+        matching = _Matching.of(
+            newcomer[picked], local[picked], weights[picked], n_newcomers, capacity
+        )
+        some = _ByNewcomer.of(newcomer[subset], local[subset], weights[subset], n_newcomers)
+        v_some = prices(some, matching, np.zeros(n_locals, dtype=np.int64), n_locals + 1)
+        if v_some is None:
+            break
+        raised: list[IntArray] = []
+        v_all = prices(every, matching, v_some, min(n_locals + 1, _MAX_WAVES), raised)
+        if v_all is not None:
+            result = Pruned(np.sort(picked), len(subset), rounds, True)
+            break
+        u = matching.mate_w - np.append(v_some, 0)[matching.mate]
+        bad, gap = slack(every, u, v_some)
+        keep[bad[heaviest(newcomer[bad], gap, n_newcomers, np.full(n_newcomers, k_add))]] = True
+        for at in raised:
+            keep[at] = True
+    if result is None:
+        result = Pruned(np.sort(solve(newcomer, local, weights)), len(newcomer), 0, False)
+    if order is not None:
+        result = dataclasses.replace(result, chosen=np.sort(order[result.chosen]))
+    return result
