@@ -1,39 +1,36 @@
-"""Candidate pairs in newcomer chunks: near pairs, hard rules, survivors only.
+"""Candidate pairs in newcomer chunks: near pairs, hard rules, scores — survivors only.
 
-:func:`candidates` gives the same candidate pairs (all hard rules pass), in the same order
-(newcomer, then local), and the same per-stage survivor counts as
-``near_pairs`` → ``check_pairs`` → ``stage_counts`` → ``subset(feasible)`` over all pairs at
-once, without ever holding all near pairs: newcomers are processed in chunks of about
-``target_pairs`` near pairs. Within a chunk the cheap rules are evaluated first on every
-near pair (reach from the distance, a shared language as a bitwise AND of per-person masks
-of the languages spoken at the minimum level or better, common free time as a slot AND);
-the full :func:`~buddymatch._pairs.check_pairs` (best language, travel by mode, gender)
-runs only on the pairs that pass those three. Counts follow the stage order of
-``_pairs.STAGES`` (reach, language, time, transport_runs, gender) as cumulative ANDs, so
-they are exactly what ``stage_counts`` gives.
+:func:`candidates` gives the same candidate pairs (every hard rule passes), in the same
+order (newcomer, then local), with the same integer scores, as ``near_pairs`` →
+``check_pairs`` → ``subset(feasible)`` → features → scores over all pairs at once, without
+ever holding all near pairs or any per-pair detail beyond the score: newcomers are
+processed in chunks of about ``target_pairs`` near pairs. Within a chunk the cheap rules
+run first on every near pair (a shared language as a bitwise AND of per-person masks of
+the languages spoken at the minimum level or better, common free time as a slot AND, the
+gender preference); the full :func:`~buddymatch._pairs.check_pairs` (distance, travel by
+mode, best language) runs only on the pairs that pass those.
+
+Per-stage survivor counts (why a newcomer has no workable local at all) are only needed
+for newcomers left unmatched, so :func:`stage_counts_for` computes them for those alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from buddymatch._geo import haversine_km
+from buddymatch import _features, _scoring
 from buddymatch._pairs import (
-    STAGES,
-    PairChecks,
     _sorted_unique,
     _unit,
     check_pairs,
     chord_radius,
     reach_km,
+    stage_counts,
 )
-from buddymatch._pool import Pool
-from buddymatch._vocab import MODES
+from buddymatch._pool import Pool, Vocabulary
 from buddymatch._weights import Weights
 
 IntArray = NDArray[np.int64]
@@ -76,13 +73,13 @@ class NearFinder:
             members = np.flatnonzero(group == g)
             self.l_groups.append((members, cKDTree(l_xyz[members]), float(r)))
 
-    def pairs(self, lo: int, hi: int) -> tuple[IntArray, IntArray]:
-        """Near pairs of newcomers ``lo`` … ``hi - 1``, sorted by newcomer then local."""
+    def pairs(self, rows: IntArray) -> tuple[IntArray, IntArray]:
+        """Near pairs of the newcomers ``rows`` (ascending), sorted by newcomer then local."""
         empty = np.zeros(0, dtype=np.int64)
-        if self.l_tree is None or hi <= lo:
+        if self.l_tree is None or len(rows) == 0:
             return empty, empty
-        xyz = self.n_xyz[lo:hi]
-        chord = self.n_chord[lo:hi]
+        xyz = self.n_xyz[rows]
+        chord = self.n_chord[rows]
         keys = []
         values, group = np.unique(chord, return_inverse=True)
         for g, r in enumerate(values):
@@ -92,153 +89,95 @@ class NearFinder:
             found = self._tree(xyz[members]).sparse_distance_matrix(
                 self.l_tree, float(r), output_type="ndarray"
             )
-            keys.append((members[found["i"]] + lo) * self.n_locals + found["j"])
+            keys.append(rows[members[found["i"]]] * self.n_locals + found["j"])
         chunk_tree = self._tree(xyz)
         for members, tree, r in self.l_groups:
             found = tree.sparse_distance_matrix(chunk_tree, r, output_type="ndarray")
-            keys.append((found["j"].astype(np.int64) + lo) * self.n_locals + members[found["i"]])
+            keys.append(rows[found["j"]] * self.n_locals + members[found["i"]])
         if not keys:
             return empty, empty
         key = _sorted_unique(np.concatenate(keys).astype(np.int64))
         return key // self.n_locals, key % self.n_locals
 
 
-def reachable(
-    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, dist: NDArray[np.float64], w: Weights
-) -> BoolArray:
-    """The ``reach`` rule exactly as ``check_pairs`` evaluates it (ignoring when modes run)."""
-    ok = np.zeros(len(n), dtype=bool)
-    sides = (
-        (newcomers.modes[n], newcomers.max_travel[n]),
-        (locals_.modes[m], locals_.max_travel[m]),
-    )
-    for bit, mode in enumerate(MODES):
-        spec = w.mode(mode)
-        minutes = dist * spec.detour / spec.speed_kmh * 60 + spec.overhead_min
-        for modes, max_travel in sides:
-            ok |= ((modes >> bit) & 1 == 1) & (minutes <= max_travel)
-    return ok
-
-
 @dataclass(frozen=True)
-class Chunk:
-    checks: PairChecks  # the chunk's candidates (every hard rule passes)
-    counts: dict[str, IntArray]  # per newcomer of the whole pool (zeros outside the chunk)
+class Candidates:
+    """Every workable pair (all hard rules pass), by newcomer then local, and its score."""
+
+    newcomer: IntArray
+    local: IntArray
+    score: IntArray  # integer, see ``_scoring``
 
 
-def chunks(
-    newcomers: Pool, locals_: Pool, weights: Weights, target_pairs: int = 4_000_000
-) -> Iterator[Chunk]:
-    """Candidates and stage counts, newcomer chunk by newcomer chunk, in newcomer order."""
+def candidates(
+    newcomers: Pool,
+    locals_: Pool,
+    vocab: Vocabulary,
+    weights: Weights,
+    *,
+    target_pairs: int = 4_000_000,
+) -> Candidates:
+    """All candidate pairs with their scores, computed newcomer chunk by newcomer chunk."""
     finder = NearFinder(newcomers, locals_, weights)
+    tag_weight = _features.interest_weights(newcomers, locals_)
     min_level = int(weights.rules.min_shared_level)
     nmask = language_masks(newcomers, min_level)
     lmask = language_masks(locals_, min_level)
+    parts: list[tuple[IntArray, IntArray, IntArray]] = []
     size = newcomers.size
     step = max(min(size, target_pairs // 2000), 1)  # ~2,000 near pairs per newcomer
     lo = 0
     while lo < size:
         hi = min(lo + step, size)
-        n, m = finder.pairs(lo, hi)
-        yield _check_chunk(newcomers, locals_, weights, n, m, nmask, lmask, lo, hi)
+        n, m = finder.pairs(np.arange(lo, hi, dtype=np.int64))
+        near = len(n)
+        keep = _cheap_rules(newcomers, locals_, n, m, nmask, lmask)
+        checks = check_pairs(newcomers, locals_, n[keep], m[keep], weights)
+        checks = checks.subset(checks.feasible)
+        parts.append(
+            (
+                checks.newcomer,
+                checks.local,
+                _scoring.pair_scores(
+                    checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
+                ),
+            )
+        )
         # Aim the next chunk at ``target_pairs`` near pairs from this chunk's density.
-        per = len(n) / (hi - lo)
+        per = near / (hi - lo)
         step = int(min(max(target_pairs / max(per, 1.0), 1), 4 * step + 1000))
         lo = hi
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Candidates(empty, empty.copy(), empty.copy())
+    return Candidates(*(np.concatenate([p[f] for p in parts]) for f in range(3)))
 
 
-def _check_chunk(
+def _cheap_rules(
     newcomers: Pool,
     locals_: Pool,
-    weights: Weights,
     n: IntArray,
     m: IntArray,
     nmask: NDArray[np.uint64],
     lmask: NDArray[np.uint64],
-    lo: int,
-    hi: int,
-) -> Chunk:
-    width = hi - lo
-
-    def count(sel: IntArray) -> IntArray:
-        full = np.zeros(newcomers.size, dtype=np.int64)
-        full[lo:hi] = np.bincount(sel - lo, minlength=width)
-        return full
-
-    counts = {"near": count(n)}
-    dist = haversine_km(newcomers.lat[n], newcomers.lon[n], locals_.lat[m], locals_.lon[m])
-    alive = reachable(newcomers, locals_, n, m, dist, weights)
-    n, m, dist = n[alive], m[alive], dist[alive]
-    counts["reach"] = count(n)
+) -> BoolArray:
+    """Shared language, common free time, gender preference: the rules that need no
+    distance, as bit operations on per-person columns."""
+    ok = (newcomers.slots[n] & locals_.slots[m]) != 0
     lang = np.zeros(len(n), dtype=bool)
     for word in range(nmask.shape[1]):
         lang |= (nmask[n, word] & lmask[m, word]) != 0
-    n, m, dist = n[lang], m[lang], dist[lang]
-    counts["language"] = count(n)
-    time_ok = (newcomers.slots[n] & locals_.slots[m]) != 0
-    n, m, dist = n[time_ok], m[time_ok], dist[time_ok]
-    counts["time"] = count(n)
-    checks = check_pairs(newcomers, locals_, n, m, weights, dist=dist)
-    runs = checks.passes["transport_runs"]
-    counts["transport_runs"] = count(n[runs])
-    ok = runs & checks.passes["gender"]
-    counts["gender"] = count(n[ok])
-    return Chunk(checks.subset(ok), counts)
+    ok &= lang
+    ng, lg = newcomers.gender[n], locals_.gender[m]
+    ok &= ~(newcomers.wants_same_gender[n] | locals_.wants_same_gender[m]) | ((ng == lg) & (ng > 0))
+    return np.asarray(ok, dtype=bool)
 
 
-_FIELDS: tuple[tuple[str, type[np.generic]], ...] = (
-    ("newcomer", np.int64),
-    ("local", np.int64),
-    ("distance_km", np.float64),
-    ("best_language", np.int64),
-    ("best_level", np.int8),
-    ("common_slots", np.int64),
-    ("travel_min", np.float64),
-    ("travel_mode", np.int64),
-    ("who_travels", np.int8),
-)
-
-
-def concat_checks(parts: list[PairChecks]) -> PairChecks:
-    """One ``PairChecks`` from candidate-only parts.
-
-    Empties ``parts`` and joins field by field, dropping each field's pieces once joined,
-    so at most one field is held twice (the parts hold no other references).
-    """
-    columns = {name: [getattr(p, name) for p in parts] for name, _ in _FIELDS}
-    parts.clear()
-    out: dict[str, Any] = {}
-    for name, dtype in _FIELDS:
-        pieces = columns.pop(name)
-        out[name] = (
-            np.concatenate(pieces).astype(dtype, copy=False) if pieces else np.zeros(0, dtype)
-        )
-        del pieces
-    ok = np.ones(len(out["newcomer"]), dtype=bool)
-    return PairChecks(
-        out["newcomer"],
-        out["local"],
-        out["distance_km"],
-        dict.fromkeys(STAGES, ok),
-        out["best_language"],
-        out["best_level"],
-        out["common_slots"],
-        out["travel_min"],
-        out["travel_mode"],
-        out["who_travels"],
-    )
-
-
-def concat_rows(pieces: list[Any], width: int, dtype: type) -> NDArray[Any]:
-    """Row-wise join of (rows × ``width``) pieces into one preallocated array; empties
-    ``pieces`` as it goes, so the pieces and the result are never both held in full."""
-    total = sum(len(p) for p in pieces)
-    out: NDArray[Any] = np.empty((total, width), dtype=dtype)
-    row = 0
-    pieces.reverse()
-    while pieces:
-        piece = pieces.pop()
-        out[row : row + len(piece)] = piece
-        row += len(piece)
-        del piece
-    return out
+def stage_counts_for(
+    newcomers: Pool, locals_: Pool, weights: Weights, who: IntArray
+) -> dict[str, IntArray]:
+    """Per newcomer, how many locals survive each hard rule in turn (``_pairs.STAGES``),
+    for the newcomers ``who`` only (zeros for everyone else)."""
+    rows = np.unique(np.asarray(who, dtype=np.int64))
+    n, m = NearFinder(newcomers, locals_, weights).pairs(rows)
+    return stage_counts(check_pairs(newcomers, locals_, n, m, weights), newcomers.size)

@@ -86,7 +86,7 @@ def household_fit(checks: PairChecks, newcomers: Pool, locals_: Pool) -> FloatAr
     return np.asarray(1.0 - np.minimum(diff, 3) / 3.0, dtype=np.float64)
 
 
-def feature_matrix(
+def feature_columns(
     checks: PairChecks,
     newcomers: Pool,
     locals_: Pool,
@@ -94,8 +94,9 @@ def feature_matrix(
     weights: Weights,
     *,
     tag_weight: FloatArray | None = None,
-) -> tuple[FloatArray, sp.csr_matrix]:
-    """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix.
+) -> tuple[list[FloatArray], sp.csr_matrix]:
+    """Each feature as one array over the pairs (in ``FEATURES`` order), plus the
+    shared-interest matrix.
 
     ``tag_weight`` is :func:`interest_weights` of the two whole pools (pass it when
     computing features chunk by chunk, so it is computed once).
@@ -112,6 +113,22 @@ def feature_matrix(
         "age_gap": age_gap(checks, newcomers, locals_),
         "household_fit": household_fit(checks, newcomers, locals_),
     }
-    return np.column_stack([columns[f] for f in FEATURES]) if len(checks.newcomer) else np.zeros(
-        (0, len(FEATURES))
-    ), shared
+    return [columns[f] for f in FEATURES], shared
+
+
+def feature_matrix(
+    checks: PairChecks,
+    newcomers: Pool,
+    locals_: Pool,
+    vocab: Vocabulary,
+    weights: Weights,
+    *,
+    tag_weight: FloatArray | None = None,
+) -> tuple[FloatArray, sp.csr_matrix]:
+    """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix."""
+    columns, shared = feature_columns(
+        checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
+    )
+    if not len(checks.newcomer):
+        return np.zeros((0, len(FEATURES))), shared
+    return np.column_stack(columns), shared

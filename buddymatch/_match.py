@@ -3,7 +3,6 @@ checked result with reasons."""
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -52,51 +51,33 @@ def _requests(pairs: Iterable[PairRequest | tuple[str, str]], label: str) -> lis
 
 @dataclass(frozen=True)
 class Prepared:
-    """Everything matching needs up to the solver: pools, candidates, counts, contributions."""
+    """Everything matching needs up to the solver: pools and scored candidate pairs.
+
+    Only three integers are kept per candidate pair (at national density there are
+    hundreds per newcomer); travel, language and the score's parts are recomputed for
+    the pairs that are made (:func:`_details`), with the same code, so they are the same.
+    """
 
     newcomers: Pool
     locals: Pool
     vocab: Vocabulary
-    checks: _pairs.PairChecks  # candidate pairs only (all hard rules pass)
-    counts: dict[str, IntArray]
-    contrib: IntArray
-    shared_interests: sp.csr_matrix
+    pair_newcomer: IntArray  # candidate pairs (all hard rules pass), by newcomer then local
+    pair_local: IntArray
+    pair_score: IntArray
+
+    @property
+    def n_candidates(self) -> int:
+        return len(self.pair_newcomer)
 
 
 def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: Weights) -> Prepared:
+    from buddymatch import _candidates
+
     vocab = Vocabulary.of(newcomers, locals_)
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
-    # Newcomer chunk by chunk (see ``_candidates``): the same candidates, counts and
-    # features as checking every near pair at once, without holding all near pairs.
-    from buddymatch import _candidates
-
-    tag_weight = _features.interest_weights(npool, lpool)
-    parts: list[_pairs.PairChecks] = []
-    contrib_parts: list[IntArray] = []
-    shared_parts: list[sp.csr_matrix] = []
-    counts: dict[str, IntArray] = {}
-    for chunk in _candidates.chunks(npool, lpool, weights):
-        for stage, c in chunk.counts.items():
-            counts[stage] = counts[stage] + c if stage in counts else c
-        feats, shared = _features.feature_matrix(
-            chunk.checks, npool, lpool, vocab, weights, tag_weight=tag_weight
-        )
-        parts.append(chunk.checks)
-        contrib_parts.append(_scoring.contributions(feats, weights))
-        shared_parts.append(shared)
-    if not counts:
-        zero = np.zeros(npool.size, dtype=np.int64)
-        counts = {s: zero.copy() for s in ("near", *_pairs.STAGES)}
-    checks = _candidates.concat_checks(parts)
-    n_feat = len(FEATURES)
-    contrib = np.asarray(_candidates.concat_rows(contrib_parts, n_feat, np.int64), dtype=np.int64)
-    shared_all = (
-        sp.csr_matrix(sp.vstack(shared_parts, format="csr"))
-        if shared_parts
-        else sp.csr_matrix((0, len(vocab.tags)))
-    )
-    return Prepared(npool, lpool, vocab, checks, counts, contrib, shared_all)
+    found = _candidates.candidates(npool, lpool, vocab, weights)
+    return Prepared(npool, lpool, vocab, found.newcomer, found.local, found.score)
 
 
 def _check_requests(
@@ -211,7 +192,8 @@ def match(
     if objective not in ("count", "score"):
         raise ValueError("objective must be 'count' or 'score'")
     prep = prepare(newcomers, locals_, weights)
-    npool, lpool, checks = prep.newcomers, prep.locals, prep.checks
+    npool, lpool = prep.newcomers, prep.locals
+    pair_n, pair_l, score = prep.pair_newcomer, prep.pair_local, prep.pair_score
     pins = _requests(pinned, "pinned pairs")
     bans = _requests(forbidden, "forbidden pairs")
     _check_requests(pins, bans, prep)
@@ -219,25 +201,32 @@ def match(
     lidx = {k: i for i, k in enumerate(lpool.ids)}
 
     # Coordinators' decisions: forbidden pairs are dropped, pinned newcomers taken out.
-    keys = _pair_key(checks.newcomer, checks.local, lpool.size)
-    ban_keys = np.array(
-        [nidx[r.newcomer_id] * max(lpool.size, 1) + lidx[r.local_id] for r in bans], dtype=np.int64
-    )
-    allowed = ~np.isin(keys, ban_keys)
-    workable = np.bincount(checks.newcomer[allowed], minlength=npool.size)
+    allowed = np.ones(prep.n_candidates, dtype=bool)
+    if bans:
+        ban_keys = np.array(
+            [nidx[r.newcomer_id] * max(lpool.size, 1) + lidx[r.local_id] for r in bans],
+            dtype=np.int64,
+        )
+        allowed = ~np.isin(_pair_key(pair_n, pair_l, lpool.size), ban_keys)
+    workable = np.bincount(pair_n[allowed], minlength=npool.size)
     pin_n = np.array([nidx[r.newcomer_id] for r in pins], dtype=np.int64)
     pin_l = np.array([lidx[r.local_id] for r in pins], dtype=np.int64)
     capacity = lpool.capacity - np.bincount(pin_l, minlength=lpool.size)
     pinned_mask = np.zeros(npool.size, dtype=bool)
     pinned_mask[pin_n] = True
-    score = _scoring.scores(prep.contrib, weights)
-    usable = allowed & ~pinned_mask[checks.newcomer] & (capacity[checks.local] > 0)
+    usable = allowed & ~pinned_mask[pair_n] & (capacity[pair_l] > 0)
     if objective == "score":
         usable &= score > 0
     worth = np.bincount(
-        checks.newcomer[allowed & ((score > 0) | (objective == "count"))], minlength=npool.size
+        pair_n[allowed & ((score > 0) | (objective == "count"))], minlength=npool.size
     )
-    cand = np.flatnonzero(usable)
+    # Every candidate usable (the common case): the problem shares the arrays, no copies.
+    cand: IntArray | None = None if usable.all() else np.flatnonzero(usable)
+    del usable
+
+    def candidates_of(picked: IntArray) -> IntArray:
+        """Positions in ``prep``'s candidate arrays of positions in the problem's pairs."""
+        return picked if cand is None else cand[picked]
 
     area_of = None
     minimum = None
@@ -252,17 +241,21 @@ def match(
         [nidx[a] * max(lpool.size, 1) + lidx[b] for a, b in keep if a in nidx and b in lidx],
         dtype=np.int64,
     )
+    if cand is not None:
+        pair_n, pair_l, score = pair_n[cand], pair_l[cand], score[cand]
     problem = AssignmentProblem(
         n_newcomers=npool.size,
         n_locals=lpool.size,
         capacity=capacity.astype(np.int64),
-        pair_newcomer=checks.newcomer[cand],
-        pair_local=checks.local[cand],
-        pair_score=score[cand],
+        pair_newcomer=pair_n,
+        pair_local=pair_l,
+        pair_score=score,
         objective=objective,
         newcomer_area=area_of,
         area_minimum=None if minimum is None else minimum.astype(np.int64),
-        pair_keep=np.isin(keys[cand], keep_keys) if len(keep_keys) else None,
+        pair_keep=(
+            np.isin(_pair_key(pair_n, pair_l, lpool.size), keep_keys) if len(keep_keys) else None
+        ),
     )
     out = solvers.solve(problem, solver, time_limit=time_limit, seed=seed)
     if out.status == "infeasible":
@@ -299,21 +292,21 @@ def match(
         if bad:
             raise RuntimeError("exploration made an invalid matching: " + "; ".join(bad))
         picked = ex.chosen
-        explored = set(cand[np.setdiff1d(picked, out.chosen)].tolist())
+        explored = set(candidates_of(np.setdiff1d(picked, out.chosen)).tolist())
         lost = sum(s.score_lost for s in ex.swaps) / SCORE_SCALE
         notes += (
             f"exploration: {len(explored)} pair(s) made from near-optimal alternatives "
             f"(share {explore:g}, seed {seed}), score given up {lost:.3f}",
         )
-    chosen = cand[picked]
-    pairs = [_pair(prep, int(k), weights, explored=int(k) in explored) for k in chosen]
+    chosen = candidates_of(picked)
+    pairs = _made_pairs(prep, chosen, weights, explored)
     warnings: list[str] = []
     if pins:
         pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
     pairs.sort(key=lambda p: (p.newcomer_id, p.local_id))
 
     matched = np.zeros(npool.size, dtype=bool)
-    matched[checks.newcomer[chosen]] = True
+    matched[prep.pair_newcomer[chosen]] = True
     matched |= pinned_mask
     unmatched = _unmatched(prep, matched, workable, worth, allowed, weights, objective)
     return MatchResult(
@@ -326,7 +319,7 @@ def match(
         objective_kind=objective,
         n_newcomers=npool.size,
         n_locals=lpool.size,
-        n_candidates=len(checks.newcomer),
+        n_candidates=prep.n_candidates,
         seed=seed,
         seconds=time.perf_counter() - started,
         warnings=tuple(warnings),
@@ -347,6 +340,7 @@ def _pair_from(
     weights: Weights,
     *,
     pinned: bool,
+    explored: bool = False,
 ) -> Pair:
     lang = int(checks.best_language[k])
     mode = int(checks.travel_mode[k])
@@ -370,42 +364,62 @@ def _pair_from(
         shared_interests=shared_tags,
         common_slots=int(np.bitwise_count(checks.common_slots[k])),
         pinned=pinned,
+        explored=explored,
     )
 
 
-def _tags(prep: Prepared, row: int) -> tuple[str, ...]:
-    shared = prep.shared_interests
-    lo, hi = shared.indptr[row], shared.indptr[row + 1]
-    cols = shared.indices[lo:hi]
-    return tuple(sorted(prep.vocab.tags[c] for c in cols))
+def _tags(shared: sp.csr_matrix, row: int, vocab: Vocabulary) -> tuple[str, ...]:
+    cols = shared.indices[shared.indptr[row] : shared.indptr[row + 1]]
+    return tuple(sorted(vocab.tags[c] for c in cols))
 
 
-def _pair(prep: Prepared, k: int, weights: Weights, *, explored: bool = False) -> Pair:
-    pair = _pair_from(prep, prep.checks, k, prep.contrib[k], _tags(prep, k), weights, pinned=False)
-    return dataclasses.replace(pair, explored=True) if explored else pair
+def _details(
+    prep: Prepared, n: IntArray, m: IntArray, weights: Weights
+) -> tuple[_pairs.PairChecks, IntArray, sp.csr_matrix]:
+    """Hard rules, travel, contributions and shared interests of the pairs ``(n, m)``."""
+    checks = _pairs.check_pairs(prep.newcomers, prep.locals, n, m, weights)
+    feats, shared = _features.feature_matrix(
+        checks,
+        prep.newcomers,
+        prep.locals,
+        prep.vocab,
+        weights,
+        tag_weight=_features.interest_weights(prep.newcomers, prep.locals),
+    )
+    feats = np.nan_to_num(feats, posinf=0.0)  # a pin with no workable travel has no travel part
+    return checks, _scoring.contributions(feats, weights), shared
+
+
+def _made_pairs(
+    prep: Prepared, chosen: IntArray, weights: Weights, explored: set[int]
+) -> list[Pair]:
+    """The chosen candidate pairs, explained; their recomputed scores must be the ones the
+    solver saw (one code path for both, so a difference is a bug)."""
+    n, m = prep.pair_newcomer[chosen], prep.pair_local[chosen]
+    checks, contrib, shared = _details(prep, n, m, weights)
+    if not np.array_equal(_scoring.scores(contrib, weights), prep.pair_score[chosen]):
+        raise RuntimeError("recomputed pair scores differ from the scores matched on")
+    return [
+        _pair_from(
+            prep, checks, k, contrib[k], _tags(shared, k, prep.vocab), weights, pinned=False,
+            explored=int(c) in explored,
+        )
+        for k, c in enumerate(chosen)
+    ]  # fmt: skip
 
 
 def _pinned_pairs(
     prep: Prepared, pin_n: IntArray, pin_l: IntArray, weights: Weights, warnings: list[str]
 ) -> list[Pair]:
     """Pinned pairs as made by the coordinator, with a warning for each broken rule."""
-    checks = _pairs.check_pairs(prep.newcomers, prep.locals, pin_n, pin_l, weights)
-    feats, shared = _features.feature_matrix(
-        checks, prep.newcomers, prep.locals, prep.vocab, weights
-    )
-    feats = np.nan_to_num(feats, posinf=0.0)  # a pin with no workable travel has no travel part
-    contrib = _scoring.contributions(feats, weights)
+    checks, contrib, shared = _details(prep, pin_n, pin_l, weights)
     out = []
     for k in range(len(pin_n)):
         broken = [_RULE_WORDS[s] for s in _pairs.STAGES if not checks.passes[s][k]]
         nid, lid = prep.newcomers.ids[int(pin_n[k])], prep.locals.ids[int(pin_l[k])]
         if broken:
             warnings.append(f"pinned pair {nid}–{lid} is kept although " + "; ".join(broken))
-        tags = tuple(
-            sorted(
-                prep.vocab.tags[c] for c in shared.indices[shared.indptr[k] : shared.indptr[k + 1]]
-            )
-        )
+        tags = _tags(shared, k, prep.vocab)
         out.append(_pair_from(prep, checks, k, contrib[k], tags, weights, pinned=True))
     return out
 
@@ -419,21 +433,23 @@ def _unmatched(
     weights: Weights,
     objective: str,
 ) -> list[Unmatched]:
-    checks = prep.checks
-    order = np.argsort(checks.newcomer, kind="stable")
-    starts = np.searchsorted(checks.newcomer[order], np.arange(prep.newcomers.size + 1))
+    from buddymatch._candidates import stage_counts_for
+
+    waiting = np.flatnonzero(~matched)
+    counts = stage_counts_for(prep.newcomers, prep.locals, weights, waiting)
+    starts = np.searchsorted(prep.pair_newcomer, np.arange(prep.newcomers.size + 1))
     out = []
-    for i in np.flatnonzero(~matched):
-        rows = order[starts[i] : starts[i + 1]]
+    for i in waiting:
+        rows = np.arange(starts[i], starts[i + 1])
         rows = rows[allowed[rows]]
-        ids = [prep.locals.ids[int(j)] for j in checks.local[rows]]
+        ids = [prep.locals.ids[int(j)] for j in prep.pair_local[rows]]
         out.append(
             _explain.explain_unmatched(
                 int(i),
                 prep.newcomers,
                 prep.vocab,
                 weights,
-                prep.counts,
+                counts,
                 workable,
                 worth,
                 ids,

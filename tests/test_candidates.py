@@ -8,7 +8,6 @@ from pathlib import Path
 from types import ModuleType
 
 import numpy as np
-import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,7 +16,7 @@ from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._read import read_locals, read_newcomers
 from buddymatch._vocab import MODES
-from buddymatch._weights import Weights
+from buddymatch._weights import ScoreModel, Weights
 
 W = Weights.default()
 REPO = Path(__file__).resolve().parent.parent
@@ -59,45 +58,34 @@ def person(cls: type, i: int, draw: st.DrawFn) -> Person:
     )
 
 
-FIELDS = (
-    "newcomer",
-    "local",
-    "distance_km",
-    "best_language",
-    "best_level",
-    "common_slots",
-    "travel_min",
-    "travel_mode",
-    "who_travels",
-)
-
-
 def _all_at_once(
     npool: Pool, lpool: Pool, vocab: Vocabulary
-) -> tuple[_pairs.PairChecks, dict[str, np.ndarray], np.ndarray, np.ndarray, sp.csr_matrix]:
+) -> tuple[_pairs.PairChecks, dict[str, np.ndarray], np.ndarray]:
+    """The reference: every near pair checked at once, then features and scores."""
     n, m = _pairs.near_pairs(npool, lpool, W)
     checks = _pairs.check_pairs(npool, lpool, n, m, W)
     counts = _pairs.stage_counts(checks, npool.size)
     checks = checks.subset(checks.feasible)
-    feats, shared = _features.feature_matrix(checks, npool, lpool, vocab, W)
-    return checks, counts, feats, _scoring.contributions(feats, W), shared
+    feats, _ = _features.feature_matrix(checks, npool, lpool, vocab, W)
+    return checks, counts, _scoring.scores(_scoring.contributions(feats, W), W)
 
 
-def _assert_same(newcomers: list[Newcomer], locals_: list[Local]) -> None:
-    prep = _match.prepare(newcomers, locals_, W)
-    checks, counts, feats, contrib, shared = _all_at_once(prep.newcomers, prep.locals, prep.vocab)
-    for name in FIELDS:
-        a, b = getattr(checks, name), getattr(prep.checks, name)
-        assert a.dtype == b.dtype and np.array_equal(a, b), name
-    assert prep.checks.feasible.all()
-    assert counts.keys() == prep.counts.keys()
+def _assert_same(newcomers: list[Newcomer], locals_: list[Local], weights: Weights = W) -> None:
+    prep = _match.prepare(newcomers, locals_, weights)
+    checks, counts, scores = _all_at_once(prep.newcomers, prep.locals, prep.vocab)
+    assert np.array_equal(checks.newcomer, prep.pair_newcomer)
+    assert np.array_equal(checks.local, prep.pair_local)
+    assert np.array_equal(scores, prep.pair_score)
+    everyone = np.arange(prep.newcomers.size)
+    lazy = _candidates.stage_counts_for(prep.newcomers, prep.locals, W, everyone)
+    assert counts.keys() == lazy.keys()
     for stage, c in counts.items():
-        assert np.array_equal(c, prep.counts[stage]), stage
-    again, _ = _features.feature_matrix(prep.checks, prep.newcomers, prep.locals, prep.vocab, W)
-    assert np.array_equal(feats, again)
-    assert np.array_equal(contrib, prep.contrib)
-    assert shared.shape == prep.shared_interests.shape
-    assert (shared != prep.shared_interests).nnz == 0
+        assert np.array_equal(c, lazy[stage]), stage
+    some = everyone[::3]
+    part = _candidates.stage_counts_for(prep.newcomers, prep.locals, W, some[::-1])
+    for stage, c in counts.items():
+        assert np.array_equal(part[stage][some], c[some]), stage
+        assert not np.delete(part[stage], some).any(), stage
 
 
 @st.composite
@@ -123,19 +111,28 @@ def test_prepare_equals_all_at_once_on_generated_rosters(tmp_path: Path) -> None
     _assert_same(newcomers, locals_)
 
 
-def test_tiny_chunks_give_the_same_candidates_and_counts(tmp_path: Path) -> None:
+def test_tiny_chunks_give_the_same_candidates(tmp_path: Path) -> None:
     newcomers, locals_ = generate_rosters(tmp_path, "national", 600, seed=1)
     vocab = Vocabulary.of(newcomers, locals_)
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
-    checks, counts, *_ = _all_at_once(npool, lpool, vocab)
-    parts = list(_candidates.chunks(npool, lpool, W, target_pairs=500))
-    assert len(parts) > 3
-    joined = _candidates.concat_checks([p.checks for p in parts])
-    for name in FIELDS:
-        assert np.array_equal(getattr(checks, name), getattr(joined, name)), name
-    for stage, c in counts.items():
-        assert np.array_equal(c, sum(p.counts[stage] for p in parts)), stage
+    checks, _, scores = _all_at_once(npool, lpool, vocab)
+    small = _candidates.candidates(npool, lpool, vocab, W, target_pairs=500)
+    assert len(scores) > 1000
+    assert np.array_equal(checks.newcomer, small.newcomer)
+    assert np.array_equal(checks.local, small.local)
+    assert np.array_equal(scores, small.score)
+
+
+def test_scores_with_a_probability_model_equal_the_reference(tmp_path: Path) -> None:
+    newcomers, locals_ = generate_rosters(tmp_path, "rivierenland", 300, seed=4)
+    learned = W.model_copy(update={"model": ScoreModel(kind="probability", intercept=-0.7)})
+    prep = _match.prepare(newcomers, locals_, learned)
+    checks = _pairs.check_pairs(prep.newcomers, prep.locals, prep.pair_newcomer, prep.pair_local, W)
+    feats, _ = _features.feature_matrix(checks, prep.newcomers, prep.locals, prep.vocab, learned)
+    reference = _scoring.scores(_scoring.contributions(feats, learned), learned)
+    assert np.array_equal(reference, prep.pair_score)
+    assert prep.pair_score.min() >= 0 and prep.pair_score.max() <= 1000
 
 
 def test_language_masks_match_the_minimum_level_rule(tmp_path: Path) -> None:
