@@ -16,6 +16,8 @@ for newcomers left unmatched, so :func:`stage_counts_for` computes them for thos
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,13 +45,7 @@ def language_masks(pool: Pool, min_level: int) -> NDArray[np.uint64]:
     Two people share a language at the minimum level (the lower of the two levels is at
     least ``min_level``) exactly when their masks have a common bit.
     """
-    n, k = pool.levels.shape
-    words = max((k + 63) // 64, 1)
-    out = np.zeros((n, words), dtype=np.uint64)
-    good = pool.levels >= min_level
-    for col in range(k):
-        out[:, col // 64] |= good[:, col].astype(np.uint64) << np.uint64(col % 64)
-    return out
+    return np.asarray(pool.level_masks[min_level], dtype=np.uint64)
 
 
 class NearFinder:
@@ -100,6 +96,9 @@ class NearFinder:
         return key // self.n_locals, key % self.n_locals
 
 
+_COUNT_CHUNK = 2_000  # newcomers per step when counting stage survivors
+
+
 @dataclass(frozen=True)
 class Candidates:
     """Every workable pair (all hard rules pass), by newcomer then local, and its score."""
@@ -115,42 +114,59 @@ def candidates(
     vocab: Vocabulary,
     weights: Weights,
     *,
-    target_pairs: int = 4_000_000,
+    target_pairs: int = 2_000_000,
+    workers: int | None = None,
 ) -> Candidates:
-    """All candidate pairs with their scores, computed newcomer chunk by newcomer chunk."""
+    """All candidate pairs with their scores, computed newcomer chunk by newcomer chunk.
+
+    Chunks run in ``workers`` threads (default: the machine's cores, at most 4): numpy and
+    scipy's k-d tree release the GIL for the array work, which is nearly all of it. Chunks
+    hold about ``target_pairs`` near pairs each, from the density of a sample.
+    """
     finder = NearFinder(newcomers, locals_, weights)
     tag_weight = _features.interest_weights(newcomers, locals_)
     min_level = int(weights.rules.min_shared_level)
     nmask = language_masks(newcomers, min_level)
     lmask = language_masks(locals_, min_level)
-    parts: list[tuple[IntArray, IntArray, IntArray]] = []
-    size = newcomers.size
-    step = max(min(size, target_pairs // 2000), 1)  # ~2,000 near pairs per newcomer
-    lo = 0
-    while lo < size:
-        hi = min(lo + step, size)
-        n, m = finder.pairs(np.arange(lo, hi, dtype=np.int64))
-        near = len(n)
+
+    def one(rows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+        n, m = finder.pairs(rows)
         keep = _cheap_rules(newcomers, locals_, n, m, nmask, lmask)
         checks = check_pairs(newcomers, locals_, n[keep], m[keep], weights)
         checks = checks.subset(checks.feasible)
-        parts.append(
-            (
-                checks.newcomer,
-                checks.local,
-                _scoring.pair_scores(
-                    checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
-                ),
-            )
+        score = _scoring.pair_scores(
+            checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
         )
-        # Aim the next chunk at ``target_pairs`` near pairs from this chunk's density.
-        per = near / (hi - lo)
-        step = int(min(max(target_pairs / max(per, 1.0), 1), 4 * step + 1000))
-        lo = hi
+        return checks.newcomer, checks.local, score
+
+    size = newcomers.size
+    sample = np.unique(np.linspace(0, size - 1, min(size, 200)).astype(np.int64))
+    per = len(finder.pairs(sample)[0]) / max(len(sample), 1)
+    step = int(max(min(target_pairs / max(per, 1.0), size), 1))
+    rows = [np.arange(lo, min(lo + step, size), dtype=np.int64) for lo in range(0, size, step)]
+    threads = workers or min(os.cpu_count() or 1, 4)
+    if threads > 1 and len(rows) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(one, rows))
+    else:
+        parts = [one(r) for r in rows]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
-    return Candidates(*(np.concatenate([p[f] for p in parts]) for f in range(3)))
+    return Candidates(*(_join([p[f] for p in parts]) for f in range(3)))
+
+
+def _join(pieces: list[IntArray]) -> IntArray:
+    """One array from pieces, releasing each piece once copied (peak: result + one piece)."""
+    out = np.empty(sum(len(p) for p in pieces), dtype=np.int64)
+    at = 0
+    pieces.reverse()
+    while pieces:
+        piece = pieces.pop()
+        out[at : at + len(piece)] = piece
+        at += len(piece)
+        del piece
+    return out
 
 
 def _cheap_rules(
@@ -177,7 +193,15 @@ def stage_counts_for(
     newcomers: Pool, locals_: Pool, weights: Weights, who: IntArray
 ) -> dict[str, IntArray]:
     """Per newcomer, how many locals survive each hard rule in turn (``_pairs.STAGES``),
-    for the newcomers ``who`` only (zeros for everyone else)."""
+    for the newcomers ``who`` only (zeros for everyone else), a few thousand at a time."""
     rows = np.unique(np.asarray(who, dtype=np.int64))
-    n, m = NearFinder(newcomers, locals_, weights).pairs(rows)
-    return stage_counts(check_pairs(newcomers, locals_, n, m, weights), newcomers.size)
+    finder = NearFinder(newcomers, locals_, weights)
+    counts = stage_counts(
+        check_pairs(newcomers, locals_, rows[:0], rows[:0], weights), newcomers.size
+    )
+    for lo in range(0, len(rows), _COUNT_CHUNK):
+        n, m = finder.pairs(rows[lo : lo + _COUNT_CHUNK])
+        part = stage_counts(check_pairs(newcomers, locals_, n, m, weights), newcomers.size)
+        for stage, c in part.items():
+            counts[stage] += c
+    return counts

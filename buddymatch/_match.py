@@ -436,8 +436,16 @@ def _unmatched(
     from buddymatch._candidates import stage_counts_for
 
     waiting = np.flatnonzero(~matched)
-    counts = stage_counts_for(prep.newcomers, prep.locals, weights, waiting)
     starts = np.searchsorted(prep.pair_newcomer, np.arange(prep.newcomers.size + 1))
+    n_candidates = np.diff(starts)
+    # Which hard rule leaves nobody matters only for newcomers without any candidate; for
+    # the others every stage keeps at least their candidates (all the reasons ask is
+    # whether a stage leaves nobody), so the near pairs are checked for the first group only.
+    counts = stage_counts_for(
+        prep.newcomers, prep.locals, weights, waiting[n_candidates[waiting] == 0]
+    )
+    for c in counts.values():
+        np.maximum(c, n_candidates, out=c)
     out = []
     for i in waiting:
         rows = np.arange(starts[i], starts[i + 1])

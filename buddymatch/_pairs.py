@@ -1,7 +1,8 @@
 """Which newcomer–local pairs can work at all: candidate generation and the hard rules.
 
-Pairs are found with a spatial index (scikit-learn's BallTree, haversine metric) over each
-person's reachable radius, then filtered by the hard rules as array operations. Each rule
+Pairs are found with a spatial index (scipy's k-d tree over points on the unit sphere, so
+the straight-line distance is a chord) over each person's reachable radius, then filtered
+by the hard rules as array operations. Each rule
 is a *stage*; counting how many pairs survive each stage per newcomer is what lets us say
 why a newcomer has no workable local at all.
 """
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from buddymatch._geo import EARTH_RADIUS_KM, haversine_km
+from buddymatch._geo import EARTH_RADIUS_KM
 from buddymatch._pool import Pool
-from buddymatch._vocab import MODES
+from buddymatch._vocab import ALL_SLOTS_MASK, MODES
 from buddymatch._weights import Weights
 
 IntArray = NDArray[np.int64]
@@ -75,18 +76,21 @@ def reach_km(pool: Pool, weights: Weights) -> NDArray[np.float64]:
 
 
 def chord_radius(radius_km: NDArray[np.float64]) -> NDArray[np.float64]:
-    """A great-circle radius as a chord on the unit sphere (``2 sin(d / 2R)``), with a hair of
-    slack so points exactly on the boundary are not lost to rounding."""
-    return np.asarray(
-        2 * np.sin(np.minimum(radius_km / EARTH_RADIUS_KM, np.pi) / 2) * (1 + 1e-9) + 1e-12,
-        dtype=np.float64,
-    )
+    """A straight-line radius as a chord on the unit sphere, with a hair of slack so
+    points exactly on the boundary are not lost to rounding."""
+    return np.asarray(radius_km / EARTH_RADIUS_KM * (1 + 1e-9) + 1e-12, dtype=np.float64)
+
+
+def pair_km(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> NDArray[np.float64]:
+    """Straight-line distance (the chord through the earth; within 0.01 % of the
+    great-circle distance up to 300 km), from unit vectors: about twice as fast as
+    haversine over millions of pairs."""
+    d = newcomers.xyz[n] - locals_.xyz[m]
+    return np.sqrt(np.einsum("ij,ij->i", d, d)) * EARTH_RADIUS_KM
 
 
 def _unit(pool: Pool) -> NDArray[np.float64]:
-    """Points on the unit sphere: chord length is monotone in great-circle distance."""
-    c = np.cos(pool.lat)
-    return np.column_stack([c * np.cos(pool.lon), c * np.sin(pool.lon), np.sin(pool.lat)])
+    return pool.xyz
 
 
 def _within(
@@ -94,7 +98,7 @@ def _within(
 ) -> tuple[IntArray, IntArray]:
     """Pairs (query index, tree index) whose distance is within the query's radius.
 
-    Exact haversine radius as a chord radius on the unit sphere (``2 sin(d / 2R)``); queries
+    The radius as a chord on the unit sphere (the distance is the straight line); queries
     are grouped by radius (people share a few mode × minutes reaches) so each group is one
     ``sparse_distance_matrix`` call that returns index arrays, never per-point lists.
     """
@@ -151,43 +155,48 @@ def check_pairs(
 ) -> PairChecks:
     """Evaluate every hard rule and the travel options for the given pairs (vectorised).
 
-    ``dist`` is the pairs' ``haversine_km`` when the caller has it already.
+    ``dist`` is the pairs' ``pair_km`` when the caller has it already.
     """
     k = len(n)
     if dist is None:
-        dist = haversine_km(newcomers.lat[n], newcomers.lon[n], locals_.lat[m], locals_.lon[m])
+        dist = pair_km(newcomers, locals_, n, m)
     common = newcomers.slots[n] & locals_.slots[m]
 
     # Travel: for each mode and direction, minutes; the mode must be the traveller's own.
+    # In place (``copyto`` with ``where``) and skipping modes nobody here has: this loop is
+    # most of the time spent on candidate pairs at national density.
     best_t = np.full(k, np.inf)
     best_mode = np.full(k, -1, dtype=np.int64)
     best_who = np.full(k, -1, dtype=np.int8)
     reachable = np.zeros(k, dtype=bool)  # ignoring when modes run
-    sides = (
-        (0, newcomers.modes[n], newcomers.max_travel[n]),
-        (1, locals_.modes[m], locals_.max_travel[m]),
+    n_modes, l_modes = newcomers.modes[n], locals_.modes[m]
+    n_max, l_max = newcomers.max_travel[n], locals_.max_travel[m]
+    present = int(np.bitwise_or.reduce(newcomers.modes, initial=0)) | int(
+        np.bitwise_or.reduce(locals_.modes, initial=0)
     )
+    has_common = common != 0
+    minutes = np.empty(k)
+    ok_n = np.empty(k, dtype=bool)
+    ok_l = np.empty(k, dtype=bool)
     for bit, mode in enumerate(MODES):
+        if not (present >> bit) & 1:
+            continue
         spec = weights.mode(mode)
-        minutes = dist * spec.detour / spec.speed_kmh * 60 + spec.overhead_min
-        runs = (common & spec.runs_mask) != 0
-        for who, modes, max_travel in sides:
-            ok = ((modes >> bit) & 1 == 1) & (minutes <= max_travel)
-            reachable |= ok
-            better = ok & runs & (minutes < best_t)
-            best_t = np.where(better, minutes, best_t)
-            best_mode = np.where(better, bit, best_mode)
-            best_who = np.where(better, who, best_who).astype(np.int8)
+        np.multiply(dist, spec.detour / spec.speed_kmh * 60, out=minutes)
+        minutes += spec.overhead_min
+        np.less_equal(minutes, n_max, out=ok_n)
+        ok_n &= (n_modes & (1 << bit)) != 0
+        np.less_equal(minutes, l_max, out=ok_l)
+        ok_l &= (l_modes & (1 << bit)) != 0
+        ok_l |= ok_n  # now: either can travel by this mode
+        reachable |= ok_l
+        runs = has_common if spec.runs_mask == ALL_SLOTS_MASK else (common & spec.runs_mask) != 0
+        better = ok_l & runs & (minutes < best_t)
+        np.copyto(best_t, minutes, where=better)
+        np.copyto(best_mode, bit, where=better)
+        np.copyto(best_who, (~ok_n).view(np.int8), where=better)  # newcomer travels first
 
-    # Language: the best language both speak, by the lower of the two levels.
-    if newcomers.levels.shape[1]:
-        shared = np.minimum(newcomers.levels[n], locals_.levels[m])
-        best_lang = np.argmax(shared, axis=1).astype(np.int64)
-        best_level = shared[np.arange(k), best_lang]
-    else:
-        best_lang = np.zeros(k, dtype=np.int64)
-        best_level = np.zeros(k, dtype=np.int8)
-    best_lang = np.where(best_level > 0, best_lang, -1)
+    best_lang, best_level = _best_language(newcomers, locals_, n, m)
 
     ng, lg = newcomers.gender[n], locals_.gender[m]
     same_gender = (ng == lg) & (ng > 0)
@@ -212,6 +221,34 @@ def check_pairs(
         best_mode,
         best_who,
     )
+
+
+def _best_language(
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray
+) -> tuple[IntArray, NDArray[np.int8]]:
+    """The language both speak best, by the lower of the two levels (the first column on a
+    tie), and that level; -1 and 0 when they share none.
+
+    From the highest level down, a bitwise AND of the per-level language masks: a few
+    8-byte gathers per pair instead of gathering every language's level.
+    """
+    k = len(n)
+    best_lang = np.full(k, -1, dtype=np.int64)
+    best_level = np.zeros(k, dtype=np.int8)
+    a, b = newcomers.level_masks, locals_.level_masks
+    open_ = np.arange(k)
+    for level in range(a.shape[0] - 1, 0, -1):
+        for word in range(a.shape[2]):
+            if open_.size == 0:
+                return best_lang, best_level
+            x = a[level, n[open_], word] & b[level, m[open_], word]
+            hit = x != 0
+            lowest = x[hit] & (~x[hit] + np.uint64(1))
+            at = open_[hit]
+            best_lang[at] = word * 64 + np.bitwise_count(lowest - np.uint64(1))
+            best_level[at] = level
+            open_ = open_[~hit]
+    return best_lang, best_level
 
 
 def stage_counts(checks: PairChecks, n_newcomers: int) -> dict[str, IntArray]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeVar
 
 import numpy as np
@@ -43,6 +44,25 @@ class Pool:
     @property
     def size(self) -> int:
         return len(self.ids)
+
+    @cached_property
+    def xyz(self) -> NDArray[np.float64]:
+        """Points on the unit sphere, one row per person (for straight-line distances)."""
+        c = np.cos(self.lat)
+        return np.column_stack([c * np.cos(self.lon), c * np.sin(self.lon), np.sin(self.lat)])
+
+    @cached_property
+    def level_masks(self) -> NDArray[np.uint64]:
+        """(level 0–7, person, word) bitmasks: bit ``c`` of word ``c // 64`` is set when the
+        person speaks language column ``c`` at that level or above."""
+        n, k = self.levels.shape
+        words = max((k + 63) // 64, 1)
+        out = np.zeros((8, n, words), dtype=np.uint64)
+        for col in range(k):
+            bit = np.uint64(1) << np.uint64(col % 64)
+            for level in range(8):
+                out[level, self.levels[:, col] >= level, col // 64] |= bit
+        return out
 
 
 @dataclass(frozen=True)

@@ -22,12 +22,13 @@ SLOTS = ["mon-morning", "tue-afternoon", "sat-morning", "sat-evening", "sun-afte
 
 
 def _km(a: Person, b: Person) -> float:
-    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (
-        math.sin((la2 - la1) / 2) ** 2
-        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    )
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+    """Straight-line distance: the chord between the two points on a sphere."""
+
+    def point(p: Person) -> tuple[float, float, float]:
+        la, lo = math.radians(p.lat), math.radians(p.lon)
+        return (math.cos(la) * math.cos(lo), math.cos(la) * math.sin(lo), math.sin(la))
+
+    return 6371.0088 * math.dist(point(a), point(b))
 
 
 def reference(n: Newcomer, loc: Local) -> tuple[bool, float]:
