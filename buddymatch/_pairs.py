@@ -86,7 +86,7 @@ def pair_km(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> NDArray
     great-circle distance up to 300 km), from unit vectors: about twice as fast as
     haversine over millions of pairs."""
     d = newcomers.xyz[n] - locals_.xyz[m]
-    return np.sqrt(np.einsum("ij,ij->i", d, d)) * EARTH_RADIUS_KM
+    return np.asarray(np.sqrt(np.einsum("ij,ij->i", d, d)) * EARTH_RADIUS_KM, dtype=np.float64)
 
 
 def _unit(pool: Pool) -> NDArray[np.float64]:
