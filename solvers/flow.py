@@ -121,23 +121,26 @@ def solve_pairs(
     def network(newcomer: IntArray, local: IntArray, w: IntArray) -> IntArray:
         return _network_optimum(newcomer, local, w, n, capacity, most_pairs=most_pairs)
 
-    used = np.flatnonzero(weights > 0)
-    if len(used) < max(PRUNE_MIN_PAIRS, PRUNE_MIN_PER_NEWCOMER * n):
-        return used[
-            network(problem.pair_newcomer[used], problem.pair_local[used], weights[used])
-        ], None
+    newcomer, local = problem.pair_newcomer, problem.pair_local
+    positive = weights > 0
+    used: IntArray | None = None  # None: every pair (no copies of millions of pairs)
+    if not positive.all():
+        used = np.flatnonzero(positive)
+        newcomer, local, weights = newcomer[used], local[used], weights[used]
+    del positive
+    if len(newcomer) < max(PRUNE_MIN_PAIRS, PRUNE_MIN_PER_NEWCOMER * n):
+        chosen = network(newcomer, local, weights)
+        return (chosen if used is None else used[chosen]), None
     from .prune import pruned_max_weight
 
-    found = pruned_max_weight(
-        problem.pair_newcomer[used], problem.pair_local[used], weights[used], n, capacity, network
-    )
+    found = pruned_max_weight(newcomer, local, weights, n, capacity, network)
     note = (
-        f"flow: solved on {found.pairs_solved:,} of {len(used):,} candidate pairs; "
+        f"flow: solved on {found.pairs_solved:,} of {len(newcomer):,} candidate pairs; "
         f"the others are proven unable to improve the result ({found.rounds} round(s))"
         if found.proven
         else "flow: pruning could not be proven; solved on every candidate pair"
     )
-    return used[found.chosen], note
+    return (found.chosen if used is None else used[found.chosen]), note
 
 
 def _network_optimum(

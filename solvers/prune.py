@@ -57,36 +57,45 @@ def heaviest(owner: IntArray, weights: IntArray, n_owners: int, k: IntArray) -> 
     By weight histograms rather than a sort: 64 buckets over each owner's own weight range;
     buckets above the cut are kept, and the bucket the cut falls in is split again by the
     same rule (a few levels), so an owner keeps ``k`` pairs plus ties (fewer only if it
-    has fewer pairs).
+    has fewer pairs). Pairs are handled in chunks: memory stays at a few bytes per pair.
     """
     keep = np.zeros(len(owner), dtype=bool)
     open_: IntArray | None = None  # None: every pair (no gather on the first level)
     need = k.astype(np.int64).copy()
     rows = np.arange(n_owners)
     for _ in range(_LEVELS):
-        o = owner if open_ is None else owner[open_]
-        w = weights if open_ is None else weights[open_]
-        if len(o) == 0:
+        o_all = owner if open_ is None else owner[open_]
+        w_all = weights if open_ is None else weights[open_]
+        if len(o_all) == 0:
             return keep
         top = np.zeros(n_owners, dtype=np.int64)
         low = np.zeros(n_owners, dtype=np.int64)
-        top[o] = w  # any member's weight as a start (absent owners keep 0: no overflow)
-        low[o] = w
-        np.maximum.at(top, o, w)
-        np.minimum.at(low, o, w)
+        top[o_all] = w_all  # any member's weight as a start (absent owners keep 0)
+        low[o_all] = w_all
+        np.maximum.at(top, o_all, w_all)
+        np.minimum.at(low, o_all, w_all)
         scale = _BUCKETS / (top - low + 1).astype(np.float64)
-        cell = ((w - low[o]) * scale[o]).astype(np.int64)  # bucket 0 … 63 within the owner
-        np.minimum(cell, _BUCKETS - 1, out=cell)  # (rounding may give 64 on huge spans)
-        cell += o * _BUCKETS  # … as a cell of the owners × buckets histogram
+        # Cell of the owners × buckets histogram: owner * 64 + bucket (0 … 63 within the
+        # owner's range; rounding may give 64 on huge spans, hence the minimum).
+        cell = np.empty(len(o_all), dtype=np.int32 if n_owners < 2**24 else np.int64)
+        for lo in range(0, len(o_all), _CHUNK):
+            o, w = o_all[lo : lo + _CHUNK], w_all[lo : lo + _CHUNK]
+            bucket = np.minimum(((w - low[o]) * scale[o]).astype(np.int64), _BUCKETS - 1)
+            cell[lo : lo + _CHUNK] = o * _BUCKETS + bucket
         hist = np.bincount(cell, minlength=n_owners * _BUCKETS).reshape(n_owners, _BUCKETS)
         from_top = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # pairs in this bucket or above
         reached = from_top >= need[:, None]
         cut = np.where(reached.any(axis=1), _BUCKETS - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
-        fits = from_top[rows, cut] <= need  # the whole cut bucket is wanted
-        cut_cell = (rows * _BUCKETS + cut)[o]
-        at_cut = cell == cut_cell
-        kept = (cell > cut_cell) | (at_cut & fits[o])
-        split = at_cut & ~fits[o]
+        whole = np.repeat(from_top[rows, cut] <= need, _BUCKETS)  # the cut bucket is wanted
+        cut_cell = rows * _BUCKETS + cut
+        kept = np.empty(len(o_all), dtype=bool)
+        split = np.empty(len(o_all), dtype=bool)
+        for lo in range(0, len(o_all), _CHUNK):
+            c, o = cell[lo : lo + _CHUNK], o_all[lo : lo + _CHUNK]
+            at_cut = c == cut_cell[o]
+            kept[lo : lo + _CHUNK] = (c > cut_cell[o]) | (at_cut & whole[c])
+            split[lo : lo + _CHUNK] = at_cut & ~whole[c]
+        del cell
         need -= from_top[rows, cut] - hist[rows, cut]  # what the buckets above gave
         if open_ is None:
             keep |= kept
@@ -112,6 +121,12 @@ class _ByNewcomer:
     def of(cls, newcomer: IntArray, local: IntArray, weights: IntArray, n: int) -> _ByNewcomer:
         starts = np.searchsorted(newcomer, np.arange(n + 1)).astype(np.int64)
         return cls(newcomer, local, weights, starts)
+
+    def groups(self, who: IntArray, size: int) -> list[IntArray]:
+        """``who`` split into consecutive groups holding about ``size`` pairs each."""
+        lengths = self.starts[who + 1] - self.starts[who]
+        edges = np.searchsorted(np.cumsum(lengths), np.arange(size, int(lengths.sum()), size))
+        return np.split(who, np.unique(edges + 1)) if len(edges) else [who]
 
     def ranges(self, who: IntArray) -> IntArray:
         """Positions of every pair of the newcomers ``who`` (a concatenation of ranges)."""
@@ -157,61 +172,57 @@ def prices(
     matching: _Matching,
     start: IntArray,
     max_waves: int,
-    raised: list[IntArray] | None = None,
+    worth_adding: tuple[list[IntArray], int] | None = None,
 ) -> IntArray | None:
     """The least local prices ``v ≥ start`` with ``u_i + v_j ≥ w_ij`` on every pair, where
     ``u_i = w_i,mate(i) − v_mate(i)``; ``None`` if they would break complementary slackness
     (a local with room priced above 0, some ``u_i < 0``: the matching can be improved) or
     do not settle within ``max_waves``.
 
-    Label correcting: a first wave over every pair (in chunks), then only the pairs of
-    newcomers whose local's price rose. ``start`` must not exceed the least prices (zeros,
-    or the least prices of a subset of these pairs, do not). Positions of the pairs that
-    raised a price after the first wave are appended to ``raised`` (the chains along which
-    prices moved: on failure, the pairs of an improvement).
+    Label correcting: a first wave over every pair, then only the pairs of newcomers whose
+    local's price rose; both in chunks of pairs, so memory stays bounded. ``start`` must
+    not exceed the least prices (zeros, or the least prices of a subset of these pairs, do
+    not). With ``worth_adding=(out, k)``, the first wave appends to ``out`` the positions
+    of each newcomer's ``k`` most broken constraints (against ``start`` for ``v_j``; a
+    newcomer split over two chunks may get ``2k``): the pairs worth adding to a
+    restricted problem.
     """
     v = np.append(start, 0).astype(np.int64)
+    v_start = v.copy()
     mate, mate_w, bound = matching.mate, matching.mate_w, matching.bound
-    changed: list[IntArray] = []
+    n_newcomers = len(mate)
+    rose = np.zeros(len(v), dtype=bool)
     for lo in range(0, len(pairs.newcomer), _CHUNK):
         n = pairs.newcomer[lo : lo + _CHUNK]
         m = pairs.local[lo : lo + _CHUNK]
         value = pairs.weights[lo : lo + _CHUNK] - mate_w[n] + v[mate[n]]
+        if worth_adding is not None:
+            out, k = worth_adding
+            gap = value - v_start[m]
+            bad = np.flatnonzero(gap > 0)
+            top = heaviest(n[bad], gap[bad], n_newcomers, np.full(n_newcomers, k))
+            out.append(bad[top] + lo)
+            del gap, bad, top
         better = value > v[m]
         np.maximum.at(v, m[better], value[better])
-        changed.append(m[better])
-    rose = np.unique(np.concatenate(changed)) if changed else np.zeros(0, dtype=np.int64)
+        rose[m[better]] = True
+    changed = np.flatnonzero(rose)
     for _ in range(max_waves):
-        if np.any(v[rose] > bound[rose]):
+        if np.any(v[changed] > bound[changed]):
             return None
-        who = matching.matched_to(rose)
+        who = matching.matched_to(changed)
         if who.size == 0:
             return v[:-1]
-        at = pairs.ranges(who)
-        n, m = pairs.newcomer[at], pairs.local[at]
-        value = pairs.weights[at] - mate_w[n] + v[mate[n]]
-        better = value > v[m]
-        np.maximum.at(v, m[better], value[better])
-        rose = np.unique(m[better])
-        if raised is not None:
-            raised.append(at[better])
+        rose[:] = False
+        for group in pairs.groups(who, _CHUNK):
+            at = pairs.ranges(group)
+            n, m = pairs.newcomer[at], pairs.local[at]
+            value = pairs.weights[at] - mate_w[n] + v[mate[n]]
+            better = value > v[m]
+            np.maximum.at(v, m[better], value[better])
+            rose[m[better]] = True
+        changed = np.flatnonzero(rose)
     return None
-
-
-def slack(pairs: _ByNewcomer, u: IntArray, v: IntArray) -> tuple[IntArray, IntArray]:
-    """Pairs whose dual constraint ``u_i + v_j ≥ w_ij`` fails, and by how much."""
-    where: list[IntArray] = []
-    amount: list[IntArray] = []
-    for lo in range(0, len(pairs.newcomer), _CHUNK):
-        n = pairs.newcomer[lo : lo + _CHUNK]
-        m = pairs.local[lo : lo + _CHUNK]
-        gap = pairs.weights[lo : lo + _CHUNK] - u[n] - v[m]
-        bad = np.flatnonzero(gap > 0)
-        where.append(bad + lo)
-        amount.append(gap[bad])
-    if not where:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(where), np.concatenate(amount)
 
 
 def pruned_max_weight(
@@ -254,16 +265,14 @@ def pruned_max_weight(
         v_some = prices(some, matching, np.zeros(n_locals, dtype=np.int64), n_locals + 1)
         if v_some is None:
             break
-        raised: list[IntArray] = []
-        v_all = prices(every, matching, v_some, min(n_locals + 1, _MAX_WAVES), raised)
+        found: list[IntArray] = []
+        v_all = prices(every, matching, v_some, min(n_locals + 1, _MAX_WAVES), (found, k_add))
         if v_all is not None:
             result = Pruned(np.sort(picked), len(subset), rounds, True)
             break
-        u = matching.mate_w - np.append(v_some, 0)[matching.mate]
-        bad, gap = slack(every, u, v_some)
-        keep[bad[heaviest(newcomer[bad], gap, n_newcomers, np.full(n_newcomers, k_add))]] = True
-        for at in raised:
+        for at in found:
             keep[at] = True
+        del found, some, matching
     if result is None:
         result = Pruned(np.sort(solve(newcomer, local, weights)), len(newcomer), 0, False)
     if order is not None:
