@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from buddymatch._read import RejectedRow
 
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST: Final = frozenset("".join(_FORMULA_START))
 Cell = str | int | float | None
 
 
@@ -45,8 +46,15 @@ def write_csv(
     with out.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow([escape_cell(h) for h in header])
-        for row in rows:
-            writer.writerow([escape_cell(_text(c)) for c in row])
+        first = _FORMULA_FIRST
+        # escape_cell(_text(c)) inlined: a national matches.csv has over a million cells.
+        writer.writerows(
+            [
+                "'" + t if t and t[0] in first else t
+                for t in (c if c.__class__ is str else _text(c) for c in row)
+            ]
+            for row in rows
+        )
     return out
 
 
