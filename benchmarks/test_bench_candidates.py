@@ -1,4 +1,4 @@
-"""Candidate-stage benchmarks: BallTree near pairs, then the hard rules as array operations.
+"""Candidate-stage benchmarks: k-d tree near pairs, then the hard rules as array operations.
 
 Why: candidate generation is what keeps buddymatch sparse; it must be fast *and* lose no
 workable pair. Each benchmark checks its output against the dense way — every newcomer ×
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from buddymatch import _pairs
+from buddymatch import _candidates, _features, _pairs, _scoring
 from buddymatch._geo import EARTH_RADIUS_KM
 
 
@@ -52,3 +52,16 @@ def test_bench_check_pairs(benchmark: Any, pools: Any) -> None:
     sparse = feasible & (n % 4 == 0)
     assert np.array_equal(dense_key, n[sparse] * pools.lpool.size + m[sparse])
     assert 0 < int(feasible.sum()) < len(n)
+
+
+def test_bench_candidates_chunked(benchmark: Any, pools: Any, candidates: Any) -> None:
+    """What ``match`` runs: chunks in threads, cheap rules first, only pair and score kept;
+    the same pairs and scores as checking every near pair at once."""
+    found = benchmark(_candidates.candidates, pools.npool, pools.lpool, pools.vocab, pools.weights)
+    assert np.array_equal(found.newcomer, candidates.newcomer)
+    assert np.array_equal(found.local, candidates.local)
+    feats, _ = _features.feature_matrix(
+        candidates, pools.npool, pools.lpool, pools.vocab, pools.weights
+    )
+    expected = _scoring.scores(_scoring.contributions(feats, pools.weights), pools.weights)
+    assert np.array_equal(found.score, expected)

@@ -100,3 +100,21 @@ def test_bench_solve_national(
     assert_valid(roster_problem, output)
     assert output.objective == roster_optimum  # both exact: same optimum
     assert len(output.chosen) == _max_cardinality(roster_problem)  # count comes first
+
+
+def test_bench_solve_national_pruned(
+    benchmark: Any,
+    roster_problem: AssignmentProblem,
+    roster_optimum: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The flow on each side's heaviest pairs with its optimality proof (what national
+    rosters of 5,000 and up get by default), forced on here."""
+    from buddymatch.solvers import flow
+
+    monkeypatch.setattr(flow, "PRUNE_MIN_PAIRS", 0)
+    monkeypatch.setattr(flow, "PRUNE_MIN_PER_NEWCOMER", 0)
+    output = benchmark(solvers.solve, roster_problem, "flow")
+    assert any("proven" in note for note in output.notes)
+    assert_valid(roster_problem, output)
+    assert output.objective == roster_optimum
