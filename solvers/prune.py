@@ -62,41 +62,14 @@ def heaviest(owner: IntArray, weights: IntArray, n_owners: int, k: IntArray) -> 
     keep = np.zeros(len(owner), dtype=bool)
     open_: IntArray | None = None  # None: every pair (no gather on the first level)
     need = k.astype(np.int64).copy()
-    rows = np.arange(n_owners)
     for _ in range(_LEVELS):
         o_all = owner if open_ is None else owner[open_]
         w_all = weights if open_ is None else weights[open_]
         if len(o_all) == 0:
             return keep
-        top = np.zeros(n_owners, dtype=np.int64)
-        low = np.zeros(n_owners, dtype=np.int64)
-        top[o_all] = w_all  # any member's weight as a start (absent owners keep 0)
-        low[o_all] = w_all
-        np.maximum.at(top, o_all, w_all)
-        np.minimum.at(low, o_all, w_all)
-        scale = _BUCKETS / (top - low + 1).astype(np.float64)
-        # Cell of the owners × buckets histogram: owner * 64 + bucket (0 … 63 within the
-        # owner's range; rounding may give 64 on huge spans, hence the minimum).
-        cell = np.empty(len(o_all), dtype=np.int32 if n_owners < 2**24 else np.int64)
-        for lo in range(0, len(o_all), _CHUNK):
-            o, w = o_all[lo : lo + _CHUNK], w_all[lo : lo + _CHUNK]
-            bucket = np.minimum(((w - low[o]) * scale[o]).astype(np.int64), _BUCKETS - 1)
-            cell[lo : lo + _CHUNK] = o * _BUCKETS + bucket
-        hist = np.bincount(cell, minlength=n_owners * _BUCKETS).reshape(n_owners, _BUCKETS)
-        from_top = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # pairs in this bucket or above
-        reached = from_top >= need[:, None]
-        cut = np.where(reached.any(axis=1), _BUCKETS - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
-        whole = np.repeat(from_top[rows, cut] <= need, _BUCKETS)  # the cut bucket is wanted
-        cut_cell = rows * _BUCKETS + cut
-        kept = np.empty(len(o_all), dtype=bool)
-        split = np.empty(len(o_all), dtype=bool)
-        for lo in range(0, len(o_all), _CHUNK):
-            c, o = cell[lo : lo + _CHUNK], o_all[lo : lo + _CHUNK]
-            at_cut = c == cut_cell[o]
-            kept[lo : lo + _CHUNK] = (c > cut_cell[o]) | (at_cut & whole[c])
-            split[lo : lo + _CHUNK] = at_cut & ~whole[c]
-        del cell
-        need -= from_top[rows, cut] - hist[rows, cut]  # what the buckets above gave
+        ids, o_all = _compact(o_all, n_owners)  # histograms over owners present only
+        kept, split, gave = _cut(o_all, w_all, need[ids])
+        need[ids] -= gave
         if open_ is None:
             keep |= kept
             open_ = np.flatnonzero(split)
@@ -106,6 +79,55 @@ def heaviest(owner: IntArray, weights: IntArray, n_owners: int, k: IntArray) -> 
     if open_ is not None:
         keep[open_] = True  # ties that the histograms could not split
     return keep
+
+
+def _compact(owner: IntArray, n_owners: int) -> tuple[IntArray, IntArray]:
+    """The owners present, and ``owner`` renumbered 0 … len(present) - 1 (kept as is when
+    nearly every owner is present)."""
+    present = np.zeros(n_owners, dtype=bool)
+    present[owner] = True
+    ids = np.flatnonzero(present)
+    if len(ids) > n_owners // 2:
+        return np.arange(n_owners), owner
+    number = np.cumsum(present) - 1
+    return ids, number[owner]
+
+
+def _cut(
+    owner: IntArray, weights: IntArray, need: IntArray
+) -> tuple[BoolArray, BoolArray, IntArray]:
+    """One histogram level of :func:`heaviest`: pairs kept, pairs in the bucket that must
+    be split again, and how many pairs each owner was given."""
+    n_owners = len(need)
+    rows = np.arange(n_owners)
+    top = np.zeros(n_owners, dtype=np.int64)
+    low = np.zeros(n_owners, dtype=np.int64)
+    top[owner] = weights  # any member's weight as a start (absent owners keep 0)
+    low[owner] = weights
+    np.maximum.at(top, owner, weights)
+    np.minimum.at(low, owner, weights)
+    scale = _BUCKETS / (top - low + 1).astype(np.float64)
+    # Cell of the owners × buckets histogram: owner * 64 + bucket (0 … 63 within the
+    # owner's range; rounding may give 64 on huge spans, hence the minimum).
+    cell = np.empty(len(owner), dtype=np.int32 if n_owners < 2**24 else np.int64)
+    for lo in range(0, len(owner), _CHUNK):
+        o, w = owner[lo : lo + _CHUNK], weights[lo : lo + _CHUNK]
+        bucket = np.minimum(((w - low[o]) * scale[o]).astype(np.int64), _BUCKETS - 1)
+        cell[lo : lo + _CHUNK] = o * _BUCKETS + bucket
+    hist = np.bincount(cell, minlength=n_owners * _BUCKETS).reshape(n_owners, _BUCKETS)
+    from_top = np.cumsum(hist[:, ::-1], axis=1)[:, ::-1]  # pairs in this bucket or above
+    reached = from_top >= need[:, None]
+    cut = np.where(reached.any(axis=1), _BUCKETS - 1 - np.argmax(reached[:, ::-1], axis=1), 0)
+    whole = np.repeat(from_top[rows, cut] <= need, _BUCKETS)  # the cut bucket is wanted
+    cut_cell = rows * _BUCKETS + cut
+    kept = np.empty(len(owner), dtype=bool)
+    split = np.empty(len(owner), dtype=bool)
+    for lo in range(0, len(owner), _CHUNK):
+        c, o = cell[lo : lo + _CHUNK], owner[lo : lo + _CHUNK]
+        at_cut = c == cut_cell[o]
+        kept[lo : lo + _CHUNK] = (c > cut_cell[o]) | (at_cut & whole[c])
+        split[lo : lo + _CHUNK] = at_cut & ~whole[c]
+    return kept, split, from_top[rows, cut] - hist[rows, cut]
 
 
 @dataclass(frozen=True)
@@ -233,8 +255,8 @@ def pruned_max_weight(
     capacity: IntArray,
     solve: PairSolver,
     *,
-    k: int = 6,
-    k_add: int = 8,
+    k: int = 4,
+    k_add: int = 12,
     max_rounds: int = 8,
 ) -> Pruned:
     """A maximum-weight set of pairs, solving ``solve`` on a restricted set and proving it.
