@@ -17,6 +17,7 @@ for newcomers left unmatched, so :func:`stage_counts_for` computes them for thos
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 
 from buddymatch import _features, _scoring
 from buddymatch._pairs import (
+    PairChecks,
     _sorted_unique,
     _unit,
     check_pairs,
@@ -124,32 +126,111 @@ def candidates(
     hold about ``target_pairs`` near pairs each, from the density of a sample.
     """
     finder = NearFinder(newcomers, locals_, weights)
-    tag_weight = _features.interest_weights(newcomers, locals_)
-    min_level = int(weights.rules.min_shared_level)
-    nmask = language_masks(newcomers, min_level)
-    lmask = language_masks(locals_, min_level)
+    scorer = _Scorer(newcomers, locals_, vocab, weights)
+    rules = _Rules(newcomers, locals_, weights)
 
     def one(rows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-        n, m = finder.pairs(rows)
-        keep = _cheap_rules(newcomers, locals_, n, m, nmask, lmask)
-        checks = check_pairs(newcomers, locals_, n[keep], m[keep], weights)
-        checks = checks.subset(checks.feasible)
-        score = _scoring.pair_scores(
-            checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
-        )
-        return checks.newcomer, checks.local, score
+        checks = rules.feasible(*finder.pairs(rows))
+        return checks.newcomer, checks.local, scorer.score(checks)
 
     size = newcomers.size
     sample = np.unique(np.linspace(0, size - 1, min(size, 200)).astype(np.int64))
     per = len(finder.pairs(sample)[0]) / max(len(sample), 1)
     step = int(max(min(target_pairs / max(per, 1.0), size), 1))
     rows = [np.arange(lo, min(lo + step, size), dtype=np.int64) for lo in range(0, size, step)]
+    return _gather(one, rows, workers)
+
+
+def candidates_after_changes(
+    newcomers: Pool,
+    locals_: Pool,
+    vocab: Vocabulary,
+    weights: Weights,
+    kept: tuple[IntArray, IntArray],
+    changed_newcomers: IntArray,
+    changed_locals: IntArray,
+    *,
+    target_pairs: int = 2_000_000,
+    workers: int | None = None,
+) -> Candidates:
+    """:func:`candidates` of rosters that differ from an earlier run in a few people.
+
+    ``kept`` are the earlier run's candidate pairs between people who did not change (in
+    these pools' numbering; rules and travel settings must be the same), ``changed_*``
+    the rows of people who are new or changed. Only pairs with a changed person are
+    searched and checked; every pair is scored again, because a pair's score depends on
+    everyone (how rare a shared interest is). The same result as :func:`candidates`.
+    """
+    rules = _Rules(newcomers, locals_, weights)
+    parts_n, parts_m = [kept[0]], [kept[1]]
+    if len(changed_newcomers):
+        checks = rules.feasible(*NearFinder(newcomers, locals_, weights).pairs(changed_newcomers))
+        parts_n.append(checks.newcomer)
+        parts_m.append(checks.local)
+    if len(changed_locals):
+        few = locals_.take(changed_locals)
+        finder = NearFinder(newcomers, few, weights)
+        other = np.setdiff1d(np.arange(newcomers.size), changed_newcomers)
+        for lo in range(0, len(other), 20_000):
+            n, j = finder.pairs(other[lo : lo + 20_000])
+            checks = rules.feasible(n, changed_locals[j])
+            parts_n.append(checks.newcomer)
+            parts_m.append(checks.local)
+    key = np.sort(np.concatenate(parts_n) * max(locals_.size, 1) + np.concatenate(parts_m))
+    pair_n, pair_m = key // max(locals_.size, 1), key % max(locals_.size, 1)
+    del key
+    scorer = _Scorer(newcomers, locals_, vocab, weights)
+
+    def one(at: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+        checks = check_pairs(newcomers, locals_, pair_n[at], pair_m[at], weights)
+        if not checks.feasible.all():
+            raise RuntimeError("a kept pair no longer passes the hard rules")
+        return checks.newcomer, checks.local, scorer.score(checks)
+
+    step = max(target_pairs // 2, 1)
+    pieces = [np.arange(lo, min(lo + step, len(pair_n))) for lo in range(0, len(pair_n), step)]
+    return _gather(one, pieces, workers)
+
+
+class _Rules:
+    """The hard rules, cheapest first, for pairs of two pools."""
+
+    def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
+        self.newcomers, self.locals, self.weights = newcomers, locals_, weights
+        min_level = int(weights.rules.min_shared_level)
+        self.nmask = language_masks(newcomers, min_level)
+        self.lmask = language_masks(locals_, min_level)
+
+    def feasible(self, n: IntArray, m: IntArray) -> PairChecks:
+        """The pairs among ``(n, m)`` that pass every hard rule, with their checks."""
+        keep = _cheap_rules(self.newcomers, self.locals, n, m, self.nmask, self.lmask)
+        checks = check_pairs(self.newcomers, self.locals, n[keep], m[keep], self.weights)
+        return checks.subset(checks.feasible)
+
+
+class _Scorer:
+    """Integer scores of checked pairs (interest rarity computed once for both pools)."""
+
+    def __init__(self, newcomers: Pool, locals_: Pool, vocab: Vocabulary, weights: Weights):
+        self.args = (newcomers, locals_, vocab, weights)
+        self.tag_weight = _features.interest_weights(newcomers, locals_)
+
+    def score(self, checks: PairChecks) -> IntArray:
+        return _scoring.pair_scores(checks, *self.args, tag_weight=self.tag_weight)
+
+
+def _gather(
+    one: Callable[[IntArray], tuple[IntArray, IntArray, IntArray]],
+    pieces: list[IntArray],
+    workers: int | None,
+) -> Candidates:
+    """``one`` over ``pieces`` (in threads), joined in order."""
     threads = workers or min(os.cpu_count() or 1, 4)
-    if threads > 1 and len(rows) > 1:
+    if threads > 1 and len(pieces) > 1:
         with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(one, rows))
+            parts = list(pool.map(one, pieces))
     else:
-        parts = [one(r) for r in rows]
+        parts = [one(r) for r in pieces]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())

@@ -17,7 +17,7 @@ from buddymatch import _explain, _features, _pairs, _scoring
 from buddymatch._errors import ConfigError, Problem, RosterError
 from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
 from buddymatch._problem import SCORE_SCALE, AssignmentProblem
-from buddymatch._profiles import Local, Newcomer
+from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._result import MatchResult, Pair, Unmatched
 from buddymatch._vocab import MODES, Level
 from buddymatch._weights import FEATURES, Weights
@@ -56,6 +56,8 @@ class Prepared:
     Only three integers are kept per candidate pair (at national density there are
     hundreds per newcomer); travel, language and the score's parts are recomputed for
     the pairs that are made (:func:`_details`), with the same code, so they are the same.
+    The people and weights are kept so that a later run with a few changes (a what-if)
+    can take over the pairs of everyone who did not change (``prepare(..., reuse=)``).
     """
 
     newcomers: Pool
@@ -64,20 +66,74 @@ class Prepared:
     pair_newcomer: IntArray  # candidate pairs (all hard rules pass), by newcomer then local
     pair_local: IntArray
     pair_score: IntArray
+    newcomer_people: tuple[Newcomer, ...] = ()  # in pool order
+    local_people: tuple[Local, ...] = ()
+    weights: Weights | None = None
 
     @property
     def n_candidates(self) -> int:
         return len(self.pair_newcomer)
 
 
-def prepare(newcomers: Sequence[Newcomer], locals_: Sequence[Local], weights: Weights) -> Prepared:
+def prepare(
+    newcomers: Sequence[Newcomer],
+    locals_: Sequence[Local],
+    weights: Weights,
+    *,
+    reuse: Prepared | None = None,
+) -> Prepared:
+    """Pools and scored candidate pairs; with ``reuse`` (an earlier run with the same hard
+    rules and travel settings), only pairs with a new or changed person are searched."""
     from buddymatch import _candidates
 
     vocab = Vocabulary.of(newcomers, locals_)
-    npool = build_pool(sort_by_id(newcomers), vocab)
-    lpool = build_pool(sort_by_id(locals_), vocab)
-    found = _candidates.candidates(npool, lpool, vocab, weights)
-    return Prepared(npool, lpool, vocab, found.newcomer, found.local, found.score)
+    npeople, lpeople = tuple(sort_by_id(newcomers)), tuple(sort_by_id(locals_))
+    npool, lpool = build_pool(npeople, vocab), build_pool(lpeople, vocab)
+    same_rules = (
+        reuse is not None
+        and reuse.weights is not None
+        and reuse.weights.rules == weights.rules
+        and reuse.weights.travel_modes == weights.travel_modes
+    )
+    if reuse is None or not same_rules:
+        found = _candidates.candidates(npool, lpool, vocab, weights)
+    else:
+        n_old = _earlier_row(reuse.newcomer_people, npeople)
+        l_old = _earlier_row(reuse.local_people, lpeople)
+        n_new = _inverse(n_old, len(reuse.newcomer_people))
+        l_new = _inverse(l_old, len(reuse.local_people))
+        kept_n, kept_l = n_new[reuse.pair_newcomer], l_new[reuse.pair_local]
+        both = (kept_n >= 0) & (kept_l >= 0)
+        found = _candidates.candidates_after_changes(
+            npool,
+            lpool,
+            vocab,
+            weights,
+            (kept_n[both], kept_l[both]),
+            np.flatnonzero(n_old < 0),
+            np.flatnonzero(l_old < 0),
+        )
+    return Prepared(
+        npool, lpool, vocab, found.newcomer, found.local, found.score, npeople, lpeople, weights
+    )
+
+
+def _earlier_row(before: Sequence[Person], now: Sequence[Person]) -> IntArray:
+    """For each person now, their row in ``before`` if they are there unchanged, else -1."""
+    row = {p.id: i for i, p in enumerate(before)}
+    out = [row.get(p.id, -1) for p in now]
+    return np.array(
+        [i if i >= 0 and before[i] == p else -1 for i, p in zip(out, now, strict=True)],
+        dtype=np.int64,
+    )
+
+
+def _inverse(rows: IntArray, size: int) -> IntArray:
+    """``rows`` maps new → old (or -1); the map old → new (or -1)."""
+    out = np.full(size, -1, dtype=np.int64)
+    found = rows >= 0
+    out[rows[found]] = np.flatnonzero(found)
+    return out
 
 
 def _check_requests(
@@ -185,13 +241,47 @@ def match(
     current weights would not make. Results are the same for the same input and ``seed``,
     whatever the row order.
     """
-    from buddymatch import solvers  # lazy: keeps `import buddymatch` light
-
     started = time.perf_counter()
     weights = weights or Weights.default()
     if objective not in ("count", "score"):
         raise ValueError("objective must be 'count' or 'score'")
-    prep = prepare(newcomers, locals_, weights)
+    return match_prepared(
+        prepare(newcomers, locals_, weights),
+        weights=weights,
+        solver=solver,
+        objective=objective,
+        time_limit=time_limit,
+        seed=seed,
+        pinned=pinned,
+        forbidden=forbidden,
+        area_minimums=area_minimums,
+        keep=keep,
+        explore=explore,
+        started=started,
+    )
+
+
+def match_prepared(
+    prep: Prepared,
+    *,
+    weights: Weights,
+    solver: str = "auto",
+    objective: Literal["count", "score"] = "count",
+    time_limit: float | None = None,
+    seed: int = 0,
+    pinned: Iterable[PairRequest | tuple[str, str]] = (),
+    forbidden: Iterable[PairRequest | tuple[str, str]] = (),
+    area_minimums: dict[str, int] | None = None,
+    keep: Iterable[tuple[str, str]] = (),
+    explore: float = 0.0,
+    started: float | None = None,
+) -> MatchResult:
+    """:func:`match` from prepared pools and candidates (``weights`` as prepared with)."""
+    from buddymatch import solvers  # lazy: keeps `import buddymatch` light
+
+    started = time.perf_counter() if started is None else started
+    if objective not in ("count", "score"):
+        raise ValueError("objective must be 'count' or 'score'")
     npool, lpool = prep.newcomers, prep.locals
     pair_n, pair_l, score = prep.pair_newcomer, prep.pair_local, prep.pair_score
     pins = _requests(pinned, "pinned pairs")

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from buddymatch._geo import municipality_population
-from buddymatch._match import match
+from buddymatch._match import match_prepared, prepare
 from buddymatch._profiles import Local, Newcomer, Person, area_of
 from buddymatch._result import MatchResult
 from buddymatch._scenarios import rebuild_person
@@ -305,7 +305,8 @@ def monitor(
     """
     weights = weights or Weights.default()
     newcomers, locals_ = list(newcomers), list(locals_)
-    result = match(newcomers, locals_, weights=weights, solver=solver, seed=seed)
+    base = prepare(newcomers, locals_, weights)
+    result = match_prepared(base, weights=weights, solver=solver, seed=seed)
     matched_ids = {p.newcomer_id for p in result.pairs}
     codes = {u.newcomer_id: u.code for u in result.unmatched}
     waiting: dict[str, list[tuple[Newcomer, str]]] = defaultdict(list)
@@ -340,7 +341,9 @@ def monitor(
         areas, waiting, newcomers, locals_, by, weights, max_areas
     ):
         new_n, new_l = build()
-        after = match(new_n, new_l, weights=weights, solver=solver, seed=seed).matched_count
+        # Each change adds or edits a few people: their base's other pairs are taken over.
+        changed = prepare(new_n, new_l, weights, reuse=base)
+        after = match_prepared(changed, weights=weights, solver=solver, seed=seed).matched_count
         changes.append(Change(text, kind, area, after - result.matched_count))
     changes.sort(key=lambda c: (-c.added_matches, c.description))
 

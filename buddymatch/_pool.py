@@ -45,6 +45,26 @@ class Pool:
     def size(self) -> int:
         return len(self.ids)
 
+    def take(self, rows: NDArray[np.int64]) -> Pool:
+        """The pool of the people at ``rows`` (in that order)."""
+        return Pool(
+            ids=tuple(self.ids[int(i)] for i in rows),
+            lat=self.lat[rows],
+            lon=self.lon[rows],
+            levels=self.levels[rows],
+            slots=self.slots[rows],
+            modes=self.modes[rows],
+            max_travel=self.max_travel[rows],
+            gender=self.gender[rows],
+            wants_same_gender=self.wants_same_gender[rows],
+            age=self.age[rows],
+            household=self.household[rows],
+            wants_dutch=self.wants_dutch[rows],
+            interests=sp.csr_matrix(self.interests[rows]),
+            capacity=self.capacity[rows],
+            municipality=tuple(self.municipality[int(i)] for i in rows),
+        )
+
     @cached_property
     def xyz(self) -> NDArray[np.float64]:
         """Points on the unit sphere, one row per person (for straight-line distances)."""

@@ -17,7 +17,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import ValidationError
 
 from buddymatch._errors import ConfigError
-from buddymatch._match import match
+from buddymatch._match import Prepared, match_prepared, prepare
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._result import MatchResult
 from buddymatch._table import ALIASES
@@ -402,11 +402,26 @@ def _run_one(
     keep: list[tuple[str, str]],
     solver: str,
     seed: int,
+    base: Prepared | None = None,
 ) -> ScenarioRun:
+    """Match one scenario; with ``base`` (its base's prepared run) only the pairs of the
+    people the scenario adds or changes are searched again."""
+    return _run_prepared(scenario, base_people, base_weights, keep, solver, seed, base)[0]
+
+
+def _run_prepared(
+    scenario: Scenario,
+    base_people: tuple[list[Newcomer], list[Local]],
+    base_weights: Weights,
+    keep: list[tuple[str, str]],
+    solver: str,
+    seed: int,
+    base: Prepared | None,
+) -> tuple[ScenarioRun, Prepared]:
     applied = apply_scenario(scenario, *base_people, base_weights)
-    result = match(
-        applied.newcomers,
-        applied.locals,
+    prep = prepare(applied.newcomers, applied.locals, applied.weights, reuse=base)
+    result = match_prepared(
+        prep,
         weights=applied.weights,
         solver=solver,
         seed=seed,
@@ -414,7 +429,7 @@ def _run_one(
         forbidden=applied.forbid,
         keep=keep,
     )
-    return ScenarioRun(
+    run = ScenarioRun(
         scenario.name,
         scenario.path,
         result,
@@ -423,6 +438,7 @@ def _run_one(
         scenario_summary(scenario),
         (scenario.newcomers, scenario.locals, scenario.weights_file),
     )
+    return run, prep
 
 
 def run_scenarios(
@@ -431,11 +447,13 @@ def run_scenarios(
     """Match every scenario's base once, then every scenario (in ``jobs`` processes).
 
     Scenarios keep their base's pairs where that costs nothing, so "who changes partner"
-    counts only changes the scenario needs. Returns the base runs (by base) and the runs.
+    counts only changes the scenario needs, and take over their base's candidate pairs
+    between people they do not change. Returns the base runs (by base) and the runs.
     """
     scenarios = [load_scenario(p) for p in paths]
     bases: dict[tuple[Path, Path, Path | None], ScenarioRun] = {}
     people: dict[tuple[Path, Path, Path | None], tuple[list[Newcomer], list[Local]]] = {}
+    prepared: dict[tuple[Path, Path, Path | None], Prepared] = {}
     weights: dict[tuple[Path, Path, Path | None], Weights] = {}
     for s in scenarios:
         key = (s.newcomers, s.locals, s.weights_file)
@@ -450,12 +468,14 @@ def run_scenarios(
             locals=s.locals,
             weights_file=s.weights_file,
         )
-        bases[key] = _run_one(base, people[key], weights[key], [], solver, seed)
+        bases[key], prepared[key] = _run_prepared(
+            base, people[key], weights[key], [], solver, seed, None
+        )
     args = []
     for s in scenarios:
         key = (s.newcomers, s.locals, s.weights_file)
         keep = [(p.newcomer_id, p.local_id) for p in bases[key].result.pairs]
-        args.append((s, people[key], weights[key], keep, solver, seed))
+        args.append((s, people[key], weights[key], keep, solver, seed, prepared[key]))
     if jobs > 1 and len(args) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             runs = list(pool.map(_run_one, *zip(*args, strict=True)))

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 from hypothesis import given, settings
@@ -148,3 +149,60 @@ def test_language_masks_match_the_minimum_level_rule(tmp_path: Path) -> None:
     by_mask = ((a[n] & b[m]) != 0).any(axis=1)
     by_level = np.minimum(npool.levels[n], lpool.levels[m]).max(axis=1) >= lo
     assert np.array_equal(by_mask, by_level)
+
+
+@st.composite
+def changed_rosters(
+    draw: st.DrawFn,
+) -> tuple[tuple[list[Newcomer], list[Local]], tuple[list[Newcomer], list[Local]]]:
+    """Rosters, and the same rosters with people removed, edited and added (a what-if)."""
+    newcomers, locals_ = draw(rosters())
+
+    def change(people: list[Any], cls: type) -> list[Any]:
+        out = []
+        for p in people:
+            action = draw(st.sampled_from(["keep", "keep", "keep", "drop", "edit"]))
+            if action == "keep":
+                out.append(p)
+            elif action == "edit":
+                out.append(person(cls, int(p.id[1:]), draw))
+        extra = draw(st.integers(0, 3))
+        out.extend(person(cls, 100 + i, draw) for i in range(extra))
+        return out
+
+    return (newcomers, locals_), (change(newcomers, Newcomer), change(locals_, Local))
+
+
+def _assert_prepared_equal(a: _match.Prepared, b: _match.Prepared) -> None:
+    assert a.newcomers.ids == b.newcomers.ids and a.locals.ids == b.locals.ids
+    assert np.array_equal(a.pair_newcomer, b.pair_newcomer)
+    assert np.array_equal(a.pair_local, b.pair_local)
+    assert np.array_equal(a.pair_score, b.pair_score)
+
+
+@settings(max_examples=60, deadline=None)
+@given(changed_rosters())
+def test_reusing_an_earlier_run_gives_the_same_candidates(data: Any) -> None:
+    before, after = data
+    earlier = _match.prepare(*before, W)
+    _assert_prepared_equal(_match.prepare(*after, W, reuse=earlier), _match.prepare(*after, W))
+
+
+def test_reuse_on_generated_rosters_with_new_volunteers(tmp_path: Path) -> None:
+    newcomers, locals_ = generate_rosters(tmp_path, "national", 800, seed=8)
+    earlier = _match.prepare(newcomers, locals_, W)
+    recruits = [
+        loc.model_copy(update={"id": f"{loc.id}-new", "transport": ("car",)})
+        for loc in locals_[:25]
+    ]
+    edited = [n.model_copy(update={"max_travel_min": 60}) for n in newcomers[:40]]
+    after_n = edited + newcomers[40:]
+    after_l = locals_[30:] + recruits
+    fresh = _match.prepare(after_n, after_l, W)
+    _assert_prepared_equal(_match.prepare(after_n, after_l, W, reuse=earlier), fresh)
+    # Other hard rules: nothing can be taken over, and the result is still the same.
+    strict = W.model_copy(update={"rules": W.rules.model_copy(update={"min_shared_level": 4})})
+    _assert_prepared_equal(
+        _match.prepare(after_n, after_l, strict, reuse=earlier),
+        _match.prepare(after_n, after_l, strict),
+    )
