@@ -234,11 +234,14 @@ def _gather(
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
-    return Candidates(*(_join([p[f] for p in parts]) for f in range(3)))
+    columns = [list(c) for c in zip(*parts, strict=True)]
+    parts.clear()  # the pieces now live in ``columns`` only, and _join frees them as it goes
+    return Candidates(_join(columns[0]), _join(columns[1]), _join(columns[2]))
 
 
 def _join(pieces: list[IntArray]) -> IntArray:
-    """One array from pieces, releasing each piece once copied (peak: result + one piece)."""
+    """One array from pieces, releasing each piece once copied: the result's pages are
+    only touched as they are filled, so memory stays near one copy, not two."""
     out = np.empty(sum(len(p) for p in pieces), dtype=np.int64)
     at = 0
     pieces.reverse()
