@@ -3,6 +3,7 @@ checked result with reasons."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -421,41 +422,56 @@ def _level_label(level: int) -> str | None:
     return Level(level).label if level > 0 else None
 
 
-def _pair_from(
+def _pairs_from(
     prep: Prepared,
     checks: _pairs.PairChecks,
-    k: int,
     contrib: IntArray,
-    shared_tags: tuple[str, ...],
+    shared: sp.csr_matrix,
     weights: Weights,
     *,
     pinned: bool,
-    explored: bool = False,
-) -> Pair:
-    lang = int(checks.best_language[k])
-    mode = int(checks.travel_mode[k])
-    t = float(checks.travel_min[k])
-    return Pair(
-        newcomer_id=prep.newcomers.ids[int(checks.newcomer[k])],
-        local_id=prep.locals.ids[int(checks.local[k])],
-        score=int(_scoring.scores(contrib[None, :], weights)[0]) / SCORE_SCALE,
-        probability=(
-            float(_scoring.probability(contrib[None, :], weights)[0])
-            if weights.model.kind == "probability"
-            else None
-        ),
-        contributions={f: int(c) / SCORE_SCALE for f, c in zip(FEATURES, contrib, strict=True)},
-        language=prep.vocab.languages[lang] if lang >= 0 else None,
-        language_level=_level_label(int(checks.best_level[k])),
-        dutch_practice=bool(contrib[FEATURES.index("dutch_practice")] != 0),
-        travel_min=round(t, 1) if np.isfinite(t) else None,
-        travel_mode=MODES[mode] if mode >= 0 else None,
-        who_travels=_pairs.WHO[int(checks.who_travels[k])] if mode >= 0 else None,
-        shared_interests=shared_tags,
-        common_slots=int(np.bitwise_count(checks.common_slots[k])),
-        pinned=pinned,
-        explored=explored,
+    explored: Sequence[bool] | None = None,
+) -> list[Pair]:
+    """``Pair`` records for checked pairs: arrays turned into Python values once, then one
+    plain loop (tens of thousands of pairs at national scale)."""
+    k = len(checks.newcomer)
+    score = (_scoring.scores(contrib, weights) / SCORE_SCALE).tolist()
+    chance = (
+        _scoring.probability(contrib, weights).tolist()
+        if weights.model.kind == "probability"
+        else [None] * k
     )
+    parts = (contrib / SCORE_SCALE).tolist()
+    practice = (contrib[:, FEATURES.index("dutch_practice")] != 0).tolist()
+    langs = checks.best_language.tolist()
+    levels = checks.best_level.tolist()
+    modes = checks.travel_mode.tolist()
+    minutes = checks.travel_min.tolist()
+    who = checks.who_travels.tolist()
+    slots = np.bitwise_count(checks.common_slots).tolist()
+    nids = [prep.newcomers.ids[i] for i in checks.newcomer.tolist()]
+    lids = [prep.locals.ids[j] for j in checks.local.tolist()]
+    explored = explored if explored is not None else [False] * k
+    return [
+        Pair(
+            newcomer_id=nids[r],
+            local_id=lids[r],
+            score=score[r],
+            probability=chance[r],
+            contributions=dict(zip(FEATURES, parts[r], strict=True)),
+            language=prep.vocab.languages[langs[r]] if langs[r] >= 0 else None,
+            language_level=_level_label(levels[r]),
+            dutch_practice=practice[r],
+            travel_min=round(minutes[r], 1) if math.isfinite(minutes[r]) else None,
+            travel_mode=MODES[modes[r]] if modes[r] >= 0 else None,
+            who_travels=_pairs.WHO[who[r]] if modes[r] >= 0 else None,
+            shared_interests=_tags(shared, r, prep.vocab),
+            common_slots=slots[r],
+            pinned=pinned,
+            explored=explored[r],
+        )
+        for r in range(k)
+    ]
 
 
 def _tags(shared: sp.csr_matrix, row: int, vocab: Vocabulary) -> tuple[str, ...]:
@@ -489,13 +505,8 @@ def _made_pairs(
     checks, contrib, shared = _details(prep, n, m, weights)
     if not np.array_equal(_scoring.scores(contrib, weights), prep.pair_score[chosen]):
         raise RuntimeError("recomputed pair scores differ from the scores matched on")
-    return [
-        _pair_from(
-            prep, checks, k, contrib[k], _tags(shared, k, prep.vocab), weights, pinned=False,
-            explored=int(c) in explored,
-        )
-        for k, c in enumerate(chosen)
-    ]  # fmt: skip
+    flags = [c in explored for c in chosen.tolist()]
+    return _pairs_from(prep, checks, contrib, shared, weights, pinned=False, explored=flags)
 
 
 def _pinned_pairs(
@@ -503,15 +514,12 @@ def _pinned_pairs(
 ) -> list[Pair]:
     """Pinned pairs as made by the coordinator, with a warning for each broken rule."""
     checks, contrib, shared = _details(prep, pin_n, pin_l, weights)
-    out = []
     for k in range(len(pin_n)):
         broken = [_RULE_WORDS[s] for s in _pairs.STAGES if not checks.passes[s][k]]
         nid, lid = prep.newcomers.ids[int(pin_n[k])], prep.locals.ids[int(pin_l[k])]
         if broken:
             warnings.append(f"pinned pair {nid}–{lid} is kept although " + "; ".join(broken))
-        tags = _tags(shared, k, prep.vocab)
-        out.append(_pair_from(prep, checks, k, contrib[k], tags, weights, pinned=True))
-    return out
+    return _pairs_from(prep, checks, contrib, shared, weights, pinned=True)
 
 
 def _unmatched(
