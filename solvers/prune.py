@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -109,7 +110,9 @@ def _cut(
     scale = _BUCKETS / (top - low + 1).astype(np.float64)
     # Cell of the owners × buckets histogram: owner * 64 + bucket (0 … 63 within the
     # owner's range; rounding may give 64 on huge spans, hence the minimum).
-    cell = np.empty(len(owner), dtype=np.int32 if n_owners < 2**24 else np.int64)
+    cell: NDArray[np.signedinteger[Any]] = np.empty(
+        len(owner), dtype=np.int32 if n_owners < 2**24 else np.int64
+    )
     for lo in range(0, len(owner), _CHUNK):
         o, w = owner[lo : lo + _CHUNK], weights[lo : lo + _CHUNK]
         bucket = np.minimum(((w - low[o]) * scale[o]).astype(np.int64), _BUCKETS - 1)
