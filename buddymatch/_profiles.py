@@ -8,10 +8,11 @@ of ``repr`` so they do not end up in logs by accident.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any, Final, Generic, Literal, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from buddymatch import _geo
@@ -36,6 +37,8 @@ from buddymatch._vocab import (
 )
 
 CELL_ERROR = "buddymatch_cell"
+# The address columns: :func:`locate_row` reads them together, so they are located together.
+LOCATION_COLUMNS: Final = ("postcode", "lat", "lon", "place")
 
 
 def _cell(parse: Callable[[str], Any], value: Any) -> Any:
@@ -46,6 +49,45 @@ def _cell(parse: Callable[[str], Any], value: Any) -> Any:
         return parse(value)
     except CellError as exc:
         raise PydanticCustomError(CELL_ERROR, exc.message, {"expected": exc.expected}) from None
+
+
+def _minutes(text: str) -> int:
+    return parse_whole(text, minimum=1, what="minutes one way")
+
+
+def _household(text: str) -> int:
+    return parse_whole(text, minimum=1, what="people in the household")
+
+
+def _age(text: str) -> int:
+    return parse_whole(text, minimum=0, what="age in years")
+
+
+def _capacity(text: str) -> int:
+    return parse_whole(text, minimum=1, what="how many newcomers")
+
+
+def _slots(text: str) -> tuple[str, ...]:
+    return slot_names(parse_availability(text))
+
+
+# What each column's text goes through before pydantic checks the field's type. The field
+# validators below and :class:`RowBuilder` both use this table, so they cannot drift apart.
+CELL_PARSERS: Final[dict[str, Callable[[str], Any]]] = {
+    "id": str.strip,  # as Person._strip
+    "name": str.strip,
+    "languages": parse_languages,
+    "interests": parse_interests,
+    "availability": _slots,
+    "transport": parse_transport,
+    "max_travel_min": _minutes,
+    "gender": parse_gender,
+    "gender_preference": parse_gender_preference,
+    "age": _age,
+    "household_size": _household,
+    "wants_dutch_practice": parse_bool,
+    "capacity": _capacity,
+}
 
 
 class LocationError(CellError):
@@ -138,18 +180,18 @@ class Person(BaseModel):
     @field_validator("languages", mode="before")
     @classmethod
     def _languages(cls, v: Any) -> Any:
-        return _cell(parse_languages, v)
+        return _cell(CELL_PARSERS["languages"], v)
 
     @field_validator("interests", mode="before")
     @classmethod
     def _interests(cls, v: Any) -> Any:
-        return _cell(parse_interests, v)
+        return _cell(CELL_PARSERS["interests"], v)
 
     @field_validator("availability", mode="before")
     @classmethod
     def _availability(cls, v: Any) -> Any:
         if isinstance(v, str):
-            return slot_names(_cell(parse_availability, v))
+            return _cell(CELL_PARSERS["availability"], v)
         if not isinstance(v, tuple | list | set | frozenset):
             return v
         bad = [s for s in v if s not in SLOT_BIT]
@@ -162,37 +204,37 @@ class Person(BaseModel):
     @field_validator("transport", mode="before")
     @classmethod
     def _transport(cls, v: Any) -> Any:
-        return _cell(parse_transport, v)
+        return _cell(CELL_PARSERS["transport"], v)
 
     @field_validator("max_travel_min", mode="before")
     @classmethod
     def _minutes(cls, v: Any) -> Any:
-        return _cell(lambda t: parse_whole(t, minimum=1, what="minutes one way"), v)
+        return _cell(CELL_PARSERS["max_travel_min"], v)
 
     @field_validator("household_size", mode="before")
     @classmethod
     def _household(cls, v: Any) -> Any:
-        return _cell(lambda t: parse_whole(t, minimum=1, what="people in the household"), v)
+        return _cell(CELL_PARSERS["household_size"], v)
 
     @field_validator("age", mode="before")
     @classmethod
     def _age(cls, v: Any) -> Any:
-        return _cell(lambda t: parse_whole(t, minimum=0, what="age in years"), v)
+        return _cell(CELL_PARSERS["age"], v)
 
     @field_validator("gender", mode="before")
     @classmethod
     def _gender(cls, v: Any) -> Any:
-        return _cell(parse_gender, v)
+        return _cell(CELL_PARSERS["gender"], v)
 
     @field_validator("gender_preference", mode="before")
     @classmethod
     def _gender_preference(cls, v: Any) -> Any:
-        return _cell(parse_gender_preference, v)
+        return _cell(CELL_PARSERS["gender_preference"], v)
 
     @field_validator("wants_dutch_practice", mode="before")
     @classmethod
     def _dutch(cls, v: Any) -> Any:
-        return _cell(parse_bool, v)
+        return _cell(CELL_PARSERS["wants_dutch_practice"], v)
 
     @property
     def availability_mask(self) -> int:
@@ -211,7 +253,126 @@ class Local(Person):
     @field_validator("capacity", mode="before")
     @classmethod
     def _capacity(cls, v: Any) -> Any:
-        return _cell(lambda t: parse_whole(t, minimum=1, what="how many newcomers"), v)
+        return _cell(CELL_PARSERS["capacity"], v)
+
+
+PersonT = TypeVar("PersonT", bound=Person)
+K = TypeVar("K")
+V = TypeVar("V")
+_UNUSABLE: Final = object()  # a cell (or address) that only full validation can judge
+
+
+class _Memo(dict[K, V]):
+    """Values worked out on first lookup (``work(key)``), then kept: a plain dict lookup."""
+
+    def __init__(self, work: Callable[[K], V]) -> None:
+        super().__init__()
+        self._work = work
+
+    def __missing__(self, key: K) -> V:
+        value = self[key] = self._work(key)
+        return value
+
+
+class RowBuilder(Generic[PersonT]):
+    """Builds profiles from roster rows, parsing each distinct cell text only once.
+
+    Roster columns repeat heavily (languages, slots, transport, minutes, postcodes), and
+    validating every row's text was most of the time it took to read a big roster. Here a
+    cell's value is what validation gives for it: the field validator's own parser
+    (``CELL_PARSERS``), then pydantic's check of the field's type and constraints, once per
+    distinct text in a column. Rows whose every cell passes are put together without
+    validating them again; any other row gets ``None``, for the caller to validate the
+    usual way, so every problem still comes from the model's own validation.
+    """
+
+    def __init__(self, model: type[PersonT]) -> None:
+        self.model = model
+        self._required = frozenset(n for n, f in model.model_fields.items() if f.is_required())
+        self._blank = _blank_profile(model)
+        self._checks: _Memo[str, Callable[[Any], Any]] = _Memo(self._check)
+        self._values: _Memo[str, _Memo[str, Any]] = _Memo(self._column)
+        self._places: _Memo[tuple[str, ...], dict[str, Any] | None] = _Memo(self._locate)
+        self._unusable_seen = False
+
+    def build(self, cells: Mapping[str, str]) -> PersonT | None:
+        """The profile of a row (cells by column; empty means not given), or ``None``."""
+        if self._blank is None:
+            return None
+        values = self._values
+        given = {c: values[c][t] for c, t in cells.items() if t}
+        place = self._places[tuple([cells.get(c, "") for c in LOCATION_COLUMNS])]
+        if place is None or (self._unusable_seen and _UNUSABLE in given.values()):
+            return None
+        given.update(place)  # over the address cells' stand-ins: locate_row keeps them all
+        if not self._required <= given.keys():
+            return None
+        given["languages"] = dict(given["languages"])  # the one mutable value: one per person
+        return self._blank.model_copy(update=given)
+
+    def _check(self, field: str) -> Callable[[Any], Any]:
+        """Pydantic's check of a field's type and constraints (``ge``, ``min_length`` …)."""
+        return _field_adapter(self.model, field).validator.validate_python
+
+    def _column(self, column: str) -> _Memo[str, Any]:
+        """A column's values by cell text (address cells: stand-ins until the row is located)."""
+        if column in LOCATION_COLUMNS:
+            return _Memo(lambda text: None)
+        if column not in CELL_PARSERS or column not in self.model.model_fields:
+            return _Memo(self._unusable)
+        parse, check = CELL_PARSERS[column], self._checks[column]
+
+        def value(text: str) -> Any:
+            try:
+                return check(parse(text))
+            except Exception:  # of any kind: validation will report it
+                return self._unusable(text)
+
+        return _Memo(value)
+
+    def _unusable(self, text: str) -> Any:
+        self._unusable_seen = True
+        return _UNUSABLE
+
+    def _locate(self, address: tuple[str, ...]) -> dict[str, Any] | None:
+        """The located fields of an address: the texts of the ``LOCATION_COLUMNS``."""
+        given = {c: t for c, t in zip(LOCATION_COLUMNS, address, strict=True) if t}
+        checks = self._checks
+        try:
+            return {k: checks[k](v) for k, v in locate_row(given).items()}
+        except Exception:  # of any kind: validation will report it
+            return None
+
+
+def _blank_profile(model: type[PersonT]) -> PersonT | None:
+    """A profile holding every field's default, for ``RowBuilder.build`` to copy and fill in.
+
+    Copying it with a row's values (``model_copy(update=…)``) takes a third of the time of
+    ``model_construct``. Its required fields hold ``None`` until a copy's row fills them
+    in, and none of its fields counts as set, so a copy's set fields are its row's. There
+    is no such profile (``None``, and every row is validated) when a default must not be
+    shared: a mutable one, or one made by a factory.
+    """
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if info.default_factory is not None:
+            return None
+        defaults[name] = None if info.is_required() else info.get_default()
+        try:
+            hash(defaults[name])
+        except TypeError:
+            return None
+    return cast(PersonT, model.model_construct(set(), **defaults))  # the plugin says Person
+
+
+@cache
+def _field_adapter(model: type[Person], field: str) -> TypeAdapter[Any]:
+    """A field's type and constraints (``ge``, ``min_length`` …) as pydantic checks them.
+
+    Made once per field: a file of a few rows should not pay for building them again.
+    """
+    info = model.model_fields[field]  # KeyError for a column the model does not have
+    return TypeAdapter(info.rebuild_annotation())
 
 
 def area_of(person: Person, by: str) -> str:
@@ -222,4 +383,14 @@ def area_of(person: Person, by: str) -> str:
     return value or "(unknown)"
 
 
-__all__ = ["Local", "LocationError", "Newcomer", "Person", "area_of", "locate_row"]
+__all__ = [
+    "CELL_PARSERS",
+    "LOCATION_COLUMNS",
+    "Local",
+    "LocationError",
+    "Newcomer",
+    "Person",
+    "RowBuilder",
+    "area_of",
+    "locate_row",
+]

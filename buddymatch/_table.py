@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import io
 import math
+import operator
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, NamedTuple
@@ -318,7 +319,8 @@ def _read_workbook(path: Path, source: str, kind: Kind, sheet: str | None) -> Ta
 
 
 def _blank(cells: Sequence[str]) -> bool:
-    return all(not c.strip() for c in cells)
+    """Whether every cell is empty or spaces (one joined string: this runs for every row)."""
+    return not "".join(cells).strip()
 
 
 def _build(
@@ -346,28 +348,40 @@ def _build(
         )
     (header_row, header), data_rows = rows[0], rows[1:]
     columns = _map_header(source, kind, header, header_row)
-    table_rows = tuple(
-        RawRow(
-            number,
-            {
-                col: (cells[i].strip() if i < len(cells) else "")
-                for i, col in enumerate(columns)
-                if col is not None
-            },
-            tuple(cells),
-        )
-        for number, cells in data_rows
-    )
     return Table(
         source=source,
         kind=kind,
         columns=columns,
         original_header=tuple(header),
-        rows=table_rows,
+        rows=tuple(_raw_rows(columns, data_rows)),
         delimiter=delimiter,
         encoding=encoding,
         sheet=sheet,
     )
+
+
+def _raw_rows(
+    columns: tuple[str | None, ...], records: Iterable[tuple[int, list[str]]]
+) -> Iterator[RawRow]:
+    """Rows with their known cells by canonical name; cells a short row lacks are empty.
+
+    The known columns' positions are worked out once, not for every row of a big roster.
+    """
+    names = tuple(col for col in columns if col is not None)
+    known = _picker([i for i, col in enumerate(columns) if col is not None])
+    width = len(columns)
+    for number, cells in records:
+        padded = cells if len(cells) >= width else cells + [""] * (width - len(cells))
+        values = dict(zip(names, map(str.strip, known(padded)), strict=True))
+        yield RawRow(number, values, tuple(cells))
+
+
+def _picker(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at these positions, as a tuple (``itemgetter`` gives one alone bare)."""
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda cells: (cells[only],)
+    return operator.itemgetter(*positions)
 
 
 def _names(kind: Kind, column: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 from typing import Final, Literal
 
 
@@ -183,7 +184,8 @@ _FALSE: Final = {"no", "false", "nee", "0", "n", "onwaar"}
 
 def split_list(text: str) -> list[str]:
     """Items of a list cell: ``|``-separated, and ``,`` accepted too (as in a ``;`` file)."""
-    return [item.strip() for item in re.split(r"[|,]", text) if item.strip()]
+    # str methods, not re.split: this runs for every list cell of every roster row.
+    return list(filter(None, map(str.strip, text.replace(",", "|").split("|"))))
 
 
 def canonical_language(code: str) -> str:
@@ -227,34 +229,55 @@ def _parse_languages(text: str) -> tuple[tuple[str, Level], ...]:
 
 @lru_cache(maxsize=65536)
 def parse_interests(text: str) -> tuple[str, ...]:
-    return tuple(sorted({re.sub(r"\s+", "_", t.lower()) for t in split_list(text)}))
+    return tuple(sorted(set(map(_interest_tag, split_list(text)))))
+
+
+@lru_cache(maxsize=4096)
+def _interest_tag(item: str) -> str:
+    """``Walking  Tours`` → ``walking_tours`` (tags repeat far more than whole cells)."""
+    return re.sub(r"\s+", "_", item.lower())
 
 
 @lru_cache(maxsize=65536)
 def parse_availability(text: str) -> int:
     """Slots like ``sat-morning|sun`` → bitmask over the 21 weekly slots (bare day = all)."""
-    mask = 0
-    for item in split_list(text):
-        day, _, part = item.lower().replace(" ", "-").replace("_", "-").partition("-")
-        day = _DAY_ALIASES.get(day, day)
-        part = _PART_ALIASES.get(part, part)
-        if day not in DAYS or (part and part not in PARTS):
-            raise CellError(
-                f"'{item}' is not a time slot",
-                "slots like mon-morning, sat-afternoon or sun-evening, or a bare day "
-                "like sat (days mon…sun, parts morning, afternoon, evening)",
-            )
-        parts = (part,) if part else PARTS
-        for p in parts:
-            mask |= SLOT_BIT[f"{day}-{p}"]
+    mask = reduce(or_, map(_slot_mask, split_list(text)), 0)
     if mask == 0:
         raise CellError("no time slot given", "slots like sat-morning|sun")
     return mask
 
 
+# Whole availability cells are mostly unique, but their items are a few dozen words.
+@lru_cache(maxsize=4096)
+def _slot_mask(item: str) -> int:
+    """One item of an availability cell as slot bits (a bare day is all three parts)."""
+    day, _, part = item.lower().replace(" ", "-").replace("_", "-").partition("-")
+    day = _DAY_ALIASES.get(day, day)
+    part = _PART_ALIASES.get(part, part)
+    if day not in DAYS or (part and part not in PARTS):
+        raise CellError(
+            f"'{item}' is not a time slot",
+            "slots like mon-morning, sat-afternoon or sun-evening, or a bare day "
+            "like sat (days mon…sun, parts morning, afternoon, evening)",
+        )
+    mask = 0
+    for p in (part,) if part else PARTS:
+        mask |= SLOT_BIT[f"{day}-{p}"]
+    return mask
+
+
+# The slot names of every 7-bit part of a mask (three parts cover the 21 slots): most
+# availability cells are different, so slot_names is worked out for most rows.
+_SLOT_PARTS: Final = tuple(
+    tuple(tuple(s for i, s in enumerate(SLOTS[k : k + 7]) if bits >> i & 1) for bits in range(128))
+    for k in (0, 7, 14)
+)
+
+
 @lru_cache(maxsize=65536)
 def slot_names(mask: int) -> tuple[str, ...]:
-    return tuple(s for s in SLOTS if mask & SLOT_BIT[s])
+    low, mid, high = _SLOT_PARTS
+    return low[mask & 127] + mid[mask >> 7 & 127] + high[mask >> 14 & 127]
 
 
 @lru_cache(maxsize=65536)

@@ -5,17 +5,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from buddymatch import _geo, _vocab
 from buddymatch._errors import Problem, RosterError
-from buddymatch._profiles import Local, Newcomer
+from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
 from buddymatch._read import (
     read_locals,
     read_newcomers,
@@ -23,7 +27,18 @@ from buddymatch._read import (
     read_pairs,
 )
 from buddymatch._table import cell_text, decode, read_table, sniff_delimiter
-from buddymatch._vocab import Level
+from buddymatch._vocab import (
+    DAYS,
+    PARTS,
+    SLOT_BIT,
+    CellError,
+    Level,
+    parse_availability,
+    parse_interests,
+    slot_names,
+    split_list,
+)
+from buddymatch._vocab import SLOTS as SLOTS_ALL
 
 # English column name → Dutch alias from the contract.
 DUTCH = {
@@ -572,3 +587,151 @@ def test_table_shape(tmp_path: Path) -> None:
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         read_newcomers(tmp_path / "nope.csv")
+
+
+# --------------------------------------------------------------------------- fast path
+# Readers build most rows from cell values worked out once per distinct text (RowBuilder),
+# not by validating each row. These check that this gives exactly what validation gives,
+# and that the faster parsers and nearest-area search answer as the plain ones do.
+
+# Good and bad texts per column (the address columns are drawn together, as ADDRESSES).
+GOOD_TEXTS: dict[str, list[str]] = {
+    "id": ["N1", "N2", "N3", "x"],
+    "name": ["", "Zoë", "Ali", "3071"],
+    "languages": ["ar:native|nl:A2", "nld:b1,dut:C1", "en:C2|en:A1", "ti", "fa:moedertaal|en"],
+    "interests": ["", "cooking|football", "Walking  Tours,music", "|"],
+    "availability": ["", "sat-morning|sun", "za-ochtend|zo", "Monday Morning", "vr-avond|di"],
+    "transport": ["", "walk|bike", "fiets,ov", "Public Transport", "buurtbus|dorpsauto"],
+    "max_travel_min": ["", "30", "45.0", "+20", "٣٠", "9" * 30],
+    "gender": ["", "f", "v", "Male"],
+    "gender_preference": ["", "same", "zelfde", "maakt_niet_uit"],
+    "age": ["", "39", "0", "130", "40,0"],
+    "household_size": ["", "1", "3"],
+    "wants_dutch_practice": ["", "ja", "NO", "1"],
+    "capacity": ["", "1", "2", "3,0"],
+}
+BAD_TEXTS: dict[str, list[str]] = {
+    "id": [""],
+    "languages": ["", "ar:Z9", "|", "xx:Q9", "arabic:B1"],
+    "interests": ["a|b|c"],
+    "availability": ["funday", "sat-morning|funday", "|", "mon-night"],
+    "transport": ["bike|rocket", "|"],
+    "max_travel_min": ["0", "-5", "1.5", "half", "9" * 5000],
+    "gender": ["q", "Müller"],
+    "gender_preference": ["women"],
+    "age": ["131", "-1", "old"],
+    "household_size": ["0", "two"],
+    "wants_dutch_practice": ["maybe"],
+    "capacity": ["0", "many"],
+    "postcode": ["1000", "30711", "3071 SA", "٣٠٧١"],
+    "lat": ["48.85", "nan", "noord", "1e999"],
+    "lon": ["2.35", "inf", "x"],
+    "place": ["Atlantis", "Müllerdorp"],
+}
+ADDRESSES = [  # postcode, lat, lon, place
+    ("3071", "", "", ""),
+    ("3071 ab", "", "", ""),
+    ("4001CD", "", "", "Tiel"),
+    ("", "51.92", "4.48", ""),
+    ("3071", "52,1", "5,1", ""),
+    ("", "", "", "den haag"),
+    ("", "", "", "'s-Hertogenbosch"),
+]
+
+
+@st.composite
+def roster_cells(draw: st.DrawFn) -> dict[str, str]:
+    """A row's cells as a table gives them: good ones, and a few bad or random ones."""
+    address = draw(st.sampled_from(ADDRESSES))
+    cells = dict(zip(("postcode", "lat", "lon", "place"), address, strict=True))
+    cells |= {c: draw(st.sampled_from(texts)) for c, texts in GOOD_TEXTS.items()}
+    for column in draw(st.sets(st.sampled_from(sorted(BAD_TEXTS)), max_size=2)):
+        bad = st.one_of(st.sampled_from(BAD_TEXTS[column]), st.text(max_size=12))
+        cells[column] = draw(bad).strip()
+    return cells
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(roster_cells(), min_size=1, max_size=8), local=st.booleans())
+def test_row_builder_builds_what_validation_gives(rows: list[dict[str, str]], local: bool) -> None:
+    model: type[Newcomer | Local] = Local if local else Newcomer
+    if not local:
+        rows = [{c: t for c, t in cells.items() if c != "capacity"} for cells in rows]
+    builder = RowBuilder(model)
+    built = [builder.build(cells) for cells in rows]
+    for cells, person in zip(rows, built, strict=True):
+        try:
+            validated = model.model_validate(locate_row({c: t for c, t in cells.items() if t}))
+        except (LocationError, ValidationError):
+            assert person is None  # the reader then validates the row, for its problems
+            continue
+        assert person is not None
+        assert person == validated and repr(person) == repr(validated)
+        assert person.model_fields_set == validated.model_fields_set
+        assert list(person.__dict__) == list(validated.__dict__)
+    languages = [p.languages for p in built if p is not None]
+    assert len({id(x) for x in languages}) == len(languages)  # each person's own dict
+
+
+def _reference_slots(text: str) -> int:
+    """What ``parse_availability`` has always meant, written out plainly."""
+    mask = 0
+    for item in (i.strip() for i in re.split(r"[|,]", text) if i.strip()):
+        day, _, part = item.lower().replace(" ", "-").replace("_", "-").partition("-")
+        day = _vocab._DAY_ALIASES.get(day, day)
+        part = _vocab._PART_ALIASES.get(part, part)
+        if day not in DAYS or (part and part not in PARTS):
+            raise CellError(f"'{item}' is not a time slot", "")
+        for p in (part,) if part else PARTS:
+            mask |= SLOT_BIT[f"{day}-{p}"]
+    if mask == 0:
+        raise CellError("no time slot given", "")
+    return mask
+
+
+def _outcome(parse: Callable[[str], object], text: str) -> object:
+    try:
+        return parse(text)
+    except CellError as exc:
+        return exc.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(alphabet="|, -_adefhimnorstuvwyzAMSZ", max_size=40),
+        st.lists(st.sampled_from([*SLOTS_ALL, "za", "zo-ochtend", "di_avond", "Sunday"])).map(
+            "|".join
+        ),
+    )
+)
+def test_list_parsers_are_the_plain_ones(text: str) -> None:
+    items = [i.strip() for i in re.split(r"[|,]", text) if i.strip()]
+    assert split_list(text) == items
+    assert parse_interests(text) == tuple(sorted({re.sub(r"\s+", "_", i.lower()) for i in items}))
+    assert _outcome(parse_availability, text) == _outcome(_reference_slots, text)
+
+
+@given(mask=st.integers(min_value=-(2**30), max_value=2**30))
+def test_slot_names_of_any_mask(mask: int) -> None:
+    assert slot_names(mask) == tuple(s for s in SLOTS_ALL if mask & SLOT_BIT[s])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(min_value=50.75, max_value=53.55),
+    lon=st.floats(min_value=3.35, max_value=7.25),
+    between=st.booleans(),
+)
+def test_nearest_postcode_area_is_the_one_haversine_finds(
+    lat: float, lon: float, between: bool
+) -> None:
+    t = _geo._tables()
+    if between:  # halfway between the nearest two centres: a near-tie
+        d = _geo.haversine_km(
+            np.radians(lat), np.radians(lon), t.pc4_coords[:, 0], t.pc4_coords[:, 1]
+        )
+        a, b = np.argsort(d)[:2]
+        lat, lon = (np.degrees(t.pc4_coords[a]) + np.degrees(t.pc4_coords[b])) / 2
+    d = _geo.haversine_km(np.radians(lat), np.radians(lon), t.pc4_coords[:, 0], t.pc4_coords[:, 1])
+    assert _geo._nearest_pc4(float(lat), float(lon)) == int(np.argmin(d))
