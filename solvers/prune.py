@@ -197,7 +197,7 @@ def prices(
     matching: _Matching,
     start: IntArray,
     max_waves: int,
-    worth_adding: tuple[list[IntArray], int] | None = None,
+    worth_adding: tuple[list[IntArray], int, int] | None = None,
 ) -> IntArray | None:
     """The least local prices ``v ≥ start`` with ``u_i + v_j ≥ w_ij`` on every pair, where
     ``u_i = w_i,mate(i) − v_mate(i)``; ``None`` if they would break complementary slackness
@@ -207,10 +207,12 @@ def prices(
     Label correcting: a first wave over every pair, then only the pairs of newcomers whose
     local's price rose; both in chunks of pairs, so memory stays bounded. ``start`` must
     not exceed the least prices (zeros, or the least prices of a subset of these pairs, do
-    not). With ``worth_adding=(out, k)``, the first wave appends to ``out`` the positions
-    of each newcomer's ``k`` most broken constraints (against ``start`` for ``v_j``; a
-    newcomer split over two chunks may get ``2k``): the pairs worth adding to a
-    restricted problem.
+    not). With ``worth_adding=(out, k, margin)``, the first wave appends to ``out`` the
+    positions of each newcomer's ``k`` most broken constraints (against ``start`` for
+    ``v_j``; a newcomer split over two chunks may get ``2k``), counting constraints that
+    hold by less than ``margin`` as broken: the pairs worth adding to a restricted problem
+    (nearly tight pairs are the ones the next prices break, so taking them too saves
+    rounds: 5 → 3 at 10,000 and at 50,000 newcomers).
     """
     v = np.append(start, 0).astype(np.int64)
     v_start = v.copy()
@@ -222,9 +224,9 @@ def prices(
         m = pairs.local[lo : lo + _CHUNK]
         value = pairs.weights[lo : lo + _CHUNK] - mate_w[n] + v[mate[n]]
         if worth_adding is not None:
-            out, k = worth_adding
+            out, k, margin = worth_adding
             gap = value - v_start[m]
-            bad = np.flatnonzero(gap > 0)
+            bad = np.flatnonzero(gap > -margin)
             top = heaviest(n[bad], gap[bad], n_newcomers, np.full(n_newcomers, k))
             out.append(bad[top] + lo)
             del gap, bad, top
@@ -277,6 +279,9 @@ def pruned_max_weight(
         newcomer, local, weights = newcomer[order], local[order], weights[order]
     n_locals = len(capacity)
     every = _ByNewcomer.of(newcomer, local, weights, n_newcomers)
+    # "Nearly tight": within 2 % of the weights' spread (0.08 score points by default).
+    spread = int(weights.max()) - int(weights.min()) if len(weights) else 0
+    margin = max(spread // 50, 1)
     keep = heaviest(newcomer, weights, n_newcomers, np.full(n_newcomers, k, dtype=np.int64))
     keep |= heaviest(local, weights, n_locals, k * np.maximum(capacity, 1))
     result: Pruned | None = None
@@ -291,7 +296,9 @@ def pruned_max_weight(
         if v_some is None:
             break
         found: list[IntArray] = []
-        v_all = prices(every, matching, v_some, min(n_locals + 1, _MAX_WAVES), (found, k_add))
+        v_all = prices(
+            every, matching, v_some, min(n_locals + 1, _MAX_WAVES), (found, k_add, margin)
+        )
         if v_all is not None:
             result = Pruned(np.sort(picked), len(subset), rounds, True)
             break
