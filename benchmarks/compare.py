@@ -7,6 +7,9 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/compare.py [--sizes 1000,5000,20000,50000] [--seed S]
                                            [--out results.json]
+    .venv/bin/python benchmarks/compare.py --rosters NEWCOMERS.csv LOCALS.csv
+
+(the second form compares on your own roster files, in any format buddymatch reads).
 
 For every size it generates a national intake with ``fixtures/generate.py`` (real Dutch
 geography, locals = 0.8 × newcomers, capacities 1–3) and times, each command in its own
@@ -131,8 +134,10 @@ def read_matches(path: Path) -> tuple[int, int, list[str]]:
 
 
 def local_capacity_total(path: Path) -> int:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return sum(int(r.get("capacity") or 1) for r in csv.DictReader(fh))
+    """Places offered by a locals roster, read the way buddymatch reads it (any format)."""
+    import buddymatch
+
+    return sum(p.capacity for p in buddymatch.read_locals(path).people)
 
 
 def machine() -> dict[str, Any]:
@@ -348,19 +353,29 @@ def _env() -> dict[str, str]:
     return {**os.environ, "NO_COLOR": "1", "COLUMNS": "120", "PYTHONHASHSEED": "0"}
 
 
+def _data_rows(path: Path) -> int:
+    """Rows of a roster file, header not counted (any encoding or delimiter)."""
+    with path.open("rb") as fh:
+        return max(sum(1 for line in fh if line.strip()) - 1, 0)
+
+
 def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
-    """All tools on one generated intake of ``size`` newcomers."""
+    """All tools on one generated intake of ``size`` newcomers (or on ``--rosters``)."""
     rows: list[Row] = []
-    directory = workdir / f"n{size}"
     t = time.perf_counter()
-    npath, lpath = _generate(directory, size, args.seed)
-    n_locals = round(0.8 * size)
+    if args.rosters:
+        npath, lpath = (Path(p).resolve() for p in args.rosters)
+        size, n_locals = _data_rows(npath), _data_rows(lpath)
+        directory = workdir / f"given-{size}"
+        directory.mkdir(parents=True, exist_ok=True)
+        origin = f"rosters {npath.name}, {lpath.name}"
+    else:
+        directory = workdir / f"n{size}"
+        npath, lpath = _generate(directory, size, args.seed)
+        n_locals = round(0.8 * size)
+        origin = f"rosters in {directory}, {time.perf_counter() - t:.1f} s to generate"
     slots = local_capacity_total(lpath)
-    print(
-        f"\n== {size:,} newcomers × {n_locals:,} locals (rosters in {directory}, "
-        f"{time.perf_counter() - t:.1f} s to generate)",
-        flush=True,
-    )
+    print(f"\n== {size:,} newcomers × {n_locals:,} locals ({origin})", flush=True)
 
     # buddymatch, as a user runs it.
     bm = Row(size, n_locals, "buddymatch", "failed")
@@ -488,9 +503,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="skip dense above this")
     ap.add_argument("--timeout", type=float, default=1800.0, help="per command, seconds")
     ap.add_argument("--no-demo", action="store_true", help="do not time `buddymatch demo`")
+    ap.add_argument(
+        "--rosters",
+        nargs=2,
+        metavar=("NEWCOMERS", "LOCALS"),
+        help="compare on these roster files instead of generated ones (--sizes is ignored)",
+    )
     args = ap.parse_args(argv)
     args.tools = {t.strip().removeprefix("dense-") for t in args.tools.split(",")}
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    if args.rosters:
+        sizes = [0]  # one run; the size is read from the files
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="buddymatch-compare-"))
     workdir.mkdir(parents=True, exist_ok=True)
     out = args.out or workdir / "results.json"
