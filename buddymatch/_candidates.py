@@ -28,7 +28,6 @@ from buddymatch import _features, _scoring
 from buddymatch._pairs import (
     PairChecks,
     _sorted_unique,
-    _unit,
     check_pairs,
     chord_radius,
     reach_km,
@@ -58,10 +57,10 @@ class NearFinder:
 
         self._tree = cKDTree
         self.n_locals = locals_.size
-        self.n_xyz = _unit(newcomers)
+        self.n_xyz = newcomers.xyz
         self.n_chord = chord_radius(reach_km(newcomers, weights))
-        self.l_tree = cKDTree(_unit(locals_)) if locals_.size else None
-        l_xyz = _unit(locals_)
+        self.l_tree = cKDTree(locals_.xyz) if locals_.size else None
+        l_xyz = locals_.xyz
         l_chord = chord_radius(reach_km(locals_, weights))
         values, group = np.unique(l_chord, return_inverse=True)
         self.l_groups = []

@@ -89,10 +89,6 @@ def pair_km(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> NDArray
     return np.asarray(np.sqrt(np.einsum("ij,ij->i", d, d)) * EARTH_RADIUS_KM, dtype=np.float64)
 
 
-def _unit(pool: Pool) -> NDArray[np.float64]:
-    return pool.xyz
-
-
 def _within(
     tree_pool: Pool, query_pool: Pool, radius_km: NDArray[np.float64]
 ) -> tuple[IntArray, IntArray]:
@@ -107,8 +103,8 @@ def _within(
     empty = np.zeros(0, dtype=np.int64)
     if tree_pool.size == 0 or query_pool.size == 0:
         return empty, empty
-    tree = cKDTree(_unit(tree_pool))
-    q_xyz = _unit(query_pool)
+    tree = cKDTree(tree_pool.xyz)
+    q_xyz = query_pool.xyz
     chord = chord_radius(radius_km)
     qs, ts = [], []
     values, group = np.unique(chord, return_inverse=True)
