@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import multiprocessing
 import os
 import re
-from collections.abc import Iterator, Mapping
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import ValidationError
@@ -191,6 +195,44 @@ def read_locals(path: str | os.PathLike[str], *, sheet: str | None = None) -> Ro
     return _read_people(path, Local, "locals", sheet)
 
 
+def read_rosters(
+    newcomers: str | os.PathLike[str],
+    locals_: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+) -> tuple[Roster[Newcomer], Roster[Local]]:
+    """Both rosters of a run; big ones are read at the same time, on two cores."""
+    local_roster = start_reading(read_locals, locals_, sheet=sheet, alongside=newcomers)
+    return read_newcomers(newcomers, sheet=sheet), local_roster()
+
+
+def start_reading(
+    read: Callable[..., Roster[P]],
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    alongside: str | os.PathLike[str] | None = None,
+) -> Callable[[], Roster[P]]:
+    """``read(path)`` started now, in a forked process when that is worth it; call the
+    returned function for the roster.
+
+    Reading is Python row by row, so one process cannot spread it over cores: when the
+    file and the one read ``alongside`` it are both big, this file is read in a forked
+    process meanwhile (a national intake's two rosters: 1.5 s → 0.9 s on two cores).
+    Small files, systems without ``fork`` and processes already running other threads
+    (forking those is unsafe) read when called. The roster is the same either way; if the
+    other process fails in any way, the file is read again here.
+    """
+    worth = alongside is not None and _worth_forking(path, alongside)
+    elsewhere = _ReadElsewhere(read, path, sheet) if worth else None
+
+    def result() -> Roster[P]:
+        roster = elsewhere.result() if elsewhere is not None else None
+        return roster if roster is not None else read(path, sheet=sheet)
+
+    return result
+
+
 def read_outcomes(path: str | os.PathLike[str], *, sheet: str | None = None) -> OutcomeTable:
     """Read an outcomes file: which earlier pairs met, and how often."""
     table, result = _open(path, "outcomes", sheet, OutcomeTable)
@@ -273,6 +315,71 @@ def _read_people(
             if person is not None and not problems:
                 roster.people.append(person)
     return roster
+
+
+# Below this size (about 2,000 rows) starting a process costs more than it saves.
+PARALLEL_MIN_BYTES: Final = 256 * 1024
+
+
+def _worth_forking(*paths: str | os.PathLike[str]) -> bool:
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return False
+    try:
+        return all(os.path.getsize(p) >= PARALLEL_MIN_BYTES for p in paths)
+    except OSError:  # a missing file: the reader says so, in its own words
+        return False
+
+
+class _ReadElsewhere(Generic[P]):
+    """One roster read in a forked process; :meth:`result` is ``None`` if that failed."""
+
+    def __init__(
+        self,
+        read: Callable[..., Roster[P]],
+        path: str | os.PathLike[str],
+        sheet: str | None,
+    ) -> None:
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_read_and_send, args=(send, read, path, sheet), daemon=True
+        )
+        with warnings.catch_warnings():
+            # Python 3.12+ warns when any OS thread exists; numpy's BLAS keeps idle worker
+            # threads, which are fork-safe. Python threads are ruled out in _worth_forking.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._process.start()
+        send.close()  # this end belongs to the child now: EOF here if it dies
+
+    def result(self) -> Roster[P] | None:
+        try:
+            with _gc_paused():  # thousands of profiles arrive at once
+                roster: Roster[P] | None = self._receive.recv()
+        except (EOFError, OSError):
+            roster = None
+        finally:
+            self._receive.close()
+            self._process.join()
+        return roster
+
+
+def _read_and_send(
+    send: Connection,
+    read: Callable[..., Roster[P]],
+    path: str | os.PathLike[str],
+    sheet: str | None,
+) -> None:
+    """The forked process's whole job; any failure sends ``None`` (read it again there)."""
+    try:
+        roster: Roster[P] | None = read(path, sheet=sheet)
+    except BaseException:  # of any kind: the parent reads the file again and reports it
+        roster = None
+    try:
+        send.send(roster)
+    except Exception:  # e.g. not picklable: the same
+        send.send(None)
+    finally:
+        send.close()
 
 
 @contextmanager
@@ -479,4 +586,6 @@ __all__ = [
     "read_newcomers",
     "read_outcomes",
     "read_pairs",
+    "read_rosters",
+    "start_reading",
 ]

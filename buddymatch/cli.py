@@ -99,11 +99,15 @@ def _problems_table(problems: Sequence[Problem], title: str) -> Table:
     return t
 
 
+def _must_exist(path: Path) -> None:
+    if not path.exists():
+        raise _UsageError(f"{path}: file not found")
+
+
 def _read_roster(kind: str, path: Path, sheet: str | None) -> Any:
     from buddymatch import _read
 
-    if not path.exists():
-        raise _UsageError(f"{path}: file not found")
+    _must_exist(path)
     if kind == "newcomers":
         return _read.read_newcomers(path, sheet=sheet)
     if kind == "locals":
@@ -117,8 +121,7 @@ def _pairs_file(path: Path | None, kind: str) -> list[Any]:
 
     if path is None:
         return []
-    if not path.exists():
-        raise _UsageError(f"{path}: file not found")
+    _must_exist(path)
     table = _read.read_pairs(path, kind=kind)  # type: ignore[arg-type]
     table.raise_if_problems()
     return [PairRequest(p.newcomer_id, p.local_id, path.name, p.row) for p in table.pairs]
@@ -171,16 +174,23 @@ def _warm_up() -> None:
 def _cmd_match(args: argparse.Namespace, console: Console) -> int:
     import threading
 
-    threading.Thread(target=_warm_up, daemon=True).start()
+    from buddymatch import _read
     from buddymatch._csvout import write_rejected_rows
     from buddymatch._match import match
     from buddymatch._weights import Weights
     from buddymatch._write import write_matches
 
     weights = Weights.from_toml(args.weights) if args.weights else Weights.default()
+    for path in (args.newcomers, args.locals):
+        _must_exist(path)
+    # The locals file may be read in a forked process: start it before any thread runs.
+    read_locals = _read.start_reading(
+        _read.read_locals, args.locals, sheet=args.sheet, alongside=args.newcomers
+    )
+    threading.Thread(target=_warm_up, daemon=True).start()
     with console.status("Reading rosters…"):
-        newcomers = _read_roster("newcomers", args.newcomers, args.sheet)
-        locals_ = _read_roster("locals", args.locals, args.sheet)
+        newcomers = _read.read_newcomers(args.newcomers, sheet=args.sheet)
+        locals_ = read_locals()
         pinned = _pairs_file(args.pinned, "pinned")
         forbidden = _pairs_file(args.forbidden, "forbidden")
     for roster, label in ((newcomers, "newcomers"), (locals_, "locals")):

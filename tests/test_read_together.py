@@ -1,0 +1,129 @@
+"""Reading both rosters at once (the locals in a forked process) gives what reading them
+one after the other gives, and falls back to reading here whenever the other process
+cannot do it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from buddymatch import _read
+from buddymatch._read import Roster, read_locals, read_newcomers, read_rosters, start_reading
+
+SAMPLES = Path(_read.__file__).parent / "data" / "samples"
+
+pytestmark = pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="needs fork"
+)
+
+
+def _roster_with_problems(tmp_path: Path, sample: str, name: str) -> Path:
+    """A sample roster in Dutch Excel form (``;``, cp1252) with broken rows added."""
+    lines = (SAMPLES / sample).read_text("utf-8").splitlines()
+    header = lines[0].split(",")
+    bad = dict.fromkeys(header, "")
+    bad |= {"id": lines[1].split(",")[0], "postcode": "9999ZZ", "languages": "xx"}  # dup id
+    broken = [",".join(bad[c] for c in header), ",".join(["X1", *[""] * (len(header) - 1)])]
+    path = tmp_path / name
+    text = "\r\n".join([*lines, *broken]).replace(",", ";") + "\r\n"
+    path.write_bytes(text.encode("cp1252", errors="replace"))
+    return path
+
+
+def _same(a: Roster[Any], b: Roster[Any]) -> None:
+    assert a.people == b.people
+    assert a.problems == b.problems
+    assert a.rejected == b.rejected
+    assert (a.source, a.header, a.rows_read, a.delimiter) == (
+        b.source,
+        b.header,
+        b.rows_read,
+        b.delimiter,
+    )
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    monkeypatch.setattr(_read, "PARALLEL_MIN_BYTES", 0)  # fork for the small samples too
+    return (
+        _roster_with_problems(tmp_path, "rotterdam_newcomers.csv", "nieuwkomers.csv"),
+        _roster_with_problems(tmp_path, "rotterdam_locals.csv", "vrijwilligers.csv"),
+    )
+
+
+def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    started: list[int] = []
+    real = _read._ReadElsewhere.__init__
+
+    def counting(self: Any, *args: Any) -> None:
+        started.append(1)
+        real(self, *args)
+
+    monkeypatch.setattr(_read._ReadElsewhere, "__init__", counting)
+    return started
+
+
+def test_reading_together_gives_what_reading_one_by_one_gives(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forks = _count_forks(monkeypatch)
+    newcomers, locals_ = read_rosters(*files)
+    assert forks == [1]
+    _same(newcomers, read_newcomers(files[0]))
+    _same(locals_, read_locals(files[1]))
+    assert locals_.people and locals_.rejected  # the broken rows came back, located
+
+
+def test_a_failing_reader_process_means_reading_here(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forks = _count_forks(monkeypatch)
+    here = os.getpid()
+
+    def dies_elsewhere(path: Path, *, sheet: str | None = None) -> Roster[Any]:
+        if os.getpid() != here:
+            os._exit(3)  # killed, say: nothing is sent back
+        return read_locals(path, sheet=sheet)
+
+    def raises_elsewhere(path: Path, *, sheet: str | None = None) -> Roster[Any]:
+        if os.getpid() != here:
+            raise MemoryError
+        return read_locals(path, sheet=sheet)
+
+    for reader in (dies_elsewhere, raises_elsewhere):
+        roster = start_reading(reader, files[1], alongside=files[0])()
+        _same(roster, read_locals(files[1]))
+    assert forks == [1, 1]
+
+
+def test_no_fork_for_small_files_or_with_other_threads_running(
+    files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forks = _count_forks(monkeypatch)
+    start_reading(read_locals, files[1])()  # nothing read alongside
+    monkeypatch.setattr(_read, "PARALLEL_MIN_BYTES", files[1].stat().st_size + 1)
+    start_reading(read_locals, files[1], alongside=files[0])()
+    monkeypatch.setattr(_read, "PARALLEL_MIN_BYTES", 0)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        roster = start_reading(read_locals, files[1], alongside=files[0])()
+    finally:
+        stop.set()
+        other.join()
+    assert forks == []
+    _same(roster, read_locals(files[1]))
+
+
+def test_a_missing_file_fails_as_when_read_alone(files: tuple[Path, Path], tmp_path: Path) -> None:
+    missing = tmp_path / "nope.csv"
+    with pytest.raises(FileNotFoundError):
+        read_locals(missing)
+    with pytest.raises(FileNotFoundError):
+        read_rosters(files[0], missing)
