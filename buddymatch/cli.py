@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
@@ -317,5 +317,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def run() -> NoReturn:
+    """The ``buddymatch`` command: :func:`main`, then a quick exit.
+
+    Freeing every object and module of a big run one at a time took about 0.3 s (a tenth
+    of matching 10,000 newcomers) and gives the user nothing: every file is written and
+    closed by then, and every child process joined. So, as mypy does, the process ends
+    with ``os._exit`` once standard output and error are flushed.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from buddymatch.cli import main
+from buddymatch.cli import EXIT_INPUT, main
 
 SAMPLES = resources.files("buddymatch") / "data" / "samples"
 
@@ -190,6 +190,23 @@ def test_the_installed_command_runs_the_demo(tmp_path: Path) -> None:
     assert "Rotterdam" in run.stdout and "Rivierenland" in run.stdout
     assert "\x1b[" not in run.stdout  # NO_COLOR respected
     assert (tmp_path / "rotterdam_matches.csv").is_file()
+
+
+def test_the_installed_command_ends_with_main_s_exit_code_and_all_its_output(
+    tmp_path: Path,
+) -> None:
+    exe = shutil.which("buddymatch", path=str(Path(sys.executable).parent))
+    assert exe, "the buddymatch console script is not installed"
+    missing = tmp_path / "nieuwkomers.csv"
+    run = subprocess.run(
+        [exe, "match", str(missing), str(missing), "-o", str(tmp_path / "m.csv")],
+        capture_output=True,
+        text=True,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert run.returncode == EXIT_INPUT
+    assert "file not found" in run.stdout  # flushed before the quick exit
 
 
 def test_a_file_that_is_not_a_roster_stops_the_run(
