@@ -8,11 +8,12 @@ them were paired with others.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
+from buddymatch._pairs import STAGES
 from buddymatch._pool import Pool, Vocabulary
 from buddymatch._result import Unmatched, UnmatchedCode
 from buddymatch._vocab import MODE_PHRASES, MODE_WORDS, MODES, Level
@@ -26,19 +27,20 @@ def _join_or(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
-def _modes(pool: Pool, i: int) -> str:
-    return _join_or([MODE_PHRASES[m] for b, m in enumerate(MODES) if (pool.modes[i] >> b) & 1])
+def _modes(mask: int) -> str:
+    """The travel modes of a bitmask as a phrase: "on foot or by bike"."""
+    return _join_or([MODE_PHRASES[m] for b, m in enumerate(MODES) if (mask >> b) & 1])
 
 
 def _locals(n: int) -> str:
     return "1 local" if n == 1 else f"{n} locals"
 
 
-def _limited_modes(pool: Pool, i: int, weights: Weights) -> list[str]:
-    """The newcomer's modes that run only at some times, described."""
+def _limited_modes(mask: int, weights: Weights) -> list[str]:
+    """The modes of a bitmask that run only at some times, described."""
     out = []
     for b, m in enumerate(MODES):
-        if (pool.modes[i] >> b) & 1 and weights.mode(m).runs != "all":
+        if (mask >> b) & 1 and weights.mode(m).runs != "all":
             out.append(MODE_WORDS[m])
     return out
 
@@ -60,79 +62,131 @@ def explain_unmatched(
     counts locals left after the forbidden list, ``worth`` those whose pair is worth making
     under the objective; ``workable_locals`` are the ids of those locals.
     """
+    (out,) = explain_waiting(
+        [i], newcomers, vocab, weights, counts, workable, worth, [workable_locals], objective
+    )
+    return out
+
+
+def explain_waiting(
+    who: Sequence[int] | NDArray[np.int64],
+    newcomers: Pool,
+    vocab: Vocabulary,
+    weights: Weights,
+    counts: Mapping[str, NDArray[np.int64]],
+    workable: NDArray[np.int64],
+    worth: NDArray[np.int64],
+    workable_locals: Sequence[Sequence[str]],
+    objective: str = "count",
+) -> list[Unmatched]:
+    """The reasons newcomers ``who`` are unmatched, in that order, as
+    :func:`explain_unmatched` gives them (``workable_locals[k]`` are the ids of the workable
+    locals of ``who[k]``).
+
+    Thousands may wait at national scale, so the arrays are read as Python values once and
+    what repeats (the minimum level, the phrase for each set of travel modes) is made once.
+    """
+    rows = np.asarray(who, dtype=np.int64)
     min_level = Level(weights.rules.min_shared_level)
-    speaks = [vocab.languages[c] for c in np.flatnonzero(newcomers.levels[i] >= int(min_level))]
-    within = f"within {newcomers.max_travel[i]:g} min {_modes(newcomers, i)}"
-    langs = f"{_join_or(speaks)} at {min_level.label} or above"
-    code: UnmatchedCode
-    if not speaks:
-        code, text = (
-            "no_language",
-            (
-                f"no language given at {min_level.label} or above, so no conversation is possible "
-                "with any local"
-            ),
-        )
-    elif counts["reach"][i] == 0:
-        code, text = "reach", f"no local {within}"
-    elif counts["language"][i] == 0:
-        code, text = "language", f"no local {within} who speaks {langs}"
-    elif counts["time"][i] == 0:
-        n = int(counts["language"][i])
-        tail = (
-            "they have no free time in common"
-            if n == 1
-            else "none of them has free time in common with this newcomer"
-        )
-        code, text = (
-            "time",
-            (f"{_locals(n)} {within} {'speaks' if n == 1 else 'speak'} {langs}, but {tail}"),
-        )
-    elif counts["transport_runs"][i] == 0:
-        n = int(counts["time"][i])
-        limited = _limited_modes(newcomers, i, weights)
-        why = f" ({_join_or(limited)} only run at some times)" if limited else ""
-        code, text = (
-            "transport_runs",
-            (
-                f"{_locals(n)} {'fits' if n == 1 else 'fit'} on language and free time, but no "
-                f"way of travelling between them runs in the free time they share{why}"
-            ),
-        )
-    elif counts["gender"][i] == 0:
-        n = int(counts["transport_runs"][i])
-        code, text = (
-            "gender",
-            (
-                f"{'the only local' if n == 1 else f'all {n} locals'} who "
-                f"{'fits' if n == 1 else 'fit'} otherwise "
-                f"{'is' if n == 1 else 'are'} ruled out by the gender preference"
-            ),
-        )
-    elif workable[i] == 0:
-        code, text = "forbidden", "every workable local is on the forbidden list for this newcomer"
-    elif worth[i] == 0:
-        code, text = (
-            "not_worth",
-            ("every workable pair would score 0 or below, and the objective is the total score"),
-        )
-    else:
-        shown = ", ".join(workable_locals[:5]) + (" …" if len(workable_locals) > 5 else "")
-        n = int(worth[i])
-        code, text = (
-            "taken",
-            (
+    speaks: list[list[str]] = [[] for _ in range(len(rows))]
+    row_of, column = np.nonzero(newcomers.levels[rows] >= int(min_level))
+    for k, c in zip(row_of.tolist(), column.tolist(), strict=True):
+        speaks[k].append(vocab.languages[c])
+    modes = newcomers.modes[rows].tolist()
+    phrase = {mask: _modes(mask) for mask in set(modes)}
+    max_travel = newcomers.max_travel[rows].tolist()
+    left = {stage: counts[stage][rows].tolist() for stage in STAGES}
+    n_workable, n_worth = workable[rows].tolist(), worth[rows].tolist()
+    level = min_level.label
+
+    def within(k: int) -> str:
+        return f"within {max_travel[k]:g} min {phrase[modes[k]]}"
+
+    def langs(k: int) -> str:
+        return f"{_join_or(speaks[k])} at {level} or above"
+
+    out = []
+    for k, i in enumerate(rows.tolist()):
+        code: UnmatchedCode
+        if not speaks[k]:
+            code, text = (
+                "no_language",
                 (
-                    f"the only workable local ({shown}) is"
-                    if n == 1
-                    else f"all {n} workable locals ({shown}) are"
-                )
-                + " paired with other newcomers"
-                + (
-                    "; no other choice matches more people"
-                    if objective == "count"
-                    else "; this gives the highest total score"
-                )
-            ),
-        )
-    return Unmatched(newcomers.ids[i], code, text)
+                    f"no language given at {level} or above, so no conversation is possible "
+                    "with any local"
+                ),
+            )
+        elif left["reach"][k] == 0:
+            code, text = "reach", f"no local {within(k)}"
+        elif left["language"][k] == 0:
+            code, text = "language", f"no local {within(k)} who speaks {langs(k)}"
+        elif left["time"][k] == 0:
+            n = left["language"][k]
+            tail = (
+                "they have no free time in common"
+                if n == 1
+                else "none of them has free time in common with this newcomer"
+            )
+            code, text = (
+                "time",
+                (
+                    f"{_locals(n)} {within(k)} {'speaks' if n == 1 else 'speak'} {langs(k)}, "
+                    f"but {tail}"
+                ),
+            )
+        elif left["transport_runs"][k] == 0:
+            n = left["time"][k]
+            limited = _limited_modes(modes[k], weights)
+            why = f" ({_join_or(limited)} only run at some times)" if limited else ""
+            code, text = (
+                "transport_runs",
+                (
+                    f"{_locals(n)} {'fits' if n == 1 else 'fit'} on language and free time, but "
+                    f"no way of travelling between them runs in the free time they share{why}"
+                ),
+            )
+        elif left["gender"][k] == 0:
+            n = left["transport_runs"][k]
+            code, text = (
+                "gender",
+                (
+                    f"{'the only local' if n == 1 else f'all {n} locals'} who "
+                    f"{'fits' if n == 1 else 'fit'} otherwise "
+                    f"{'is' if n == 1 else 'are'} ruled out by the gender preference"
+                ),
+            )
+        elif n_workable[k] == 0:
+            code, text = (
+                "forbidden",
+                "every workable local is on the forbidden list for this newcomer",
+            )
+        elif n_worth[k] == 0:
+            code, text = (
+                "not_worth",
+                (
+                    "every workable pair would score 0 or below, and the objective is the "
+                    "total score"
+                ),
+            )
+        else:
+            ids = workable_locals[k]
+            shown = ", ".join(ids[:5]) + (" …" if len(ids) > 5 else "")
+            n = n_worth[k]
+            code, text = (
+                "taken",
+                (
+                    (
+                        f"the only workable local ({shown}) is"
+                        if n == 1
+                        else f"all {n} workable locals ({shown}) are"
+                    )
+                    + " paired with other newcomers"
+                    + (
+                        "; no other choice matches more people"
+                        if objective == "count"
+                        else "; this gives the highest total score"
+                    )
+                ),
+            )
+        out.append(Unmatched(newcomers.ids[i], code, text))
+    return out

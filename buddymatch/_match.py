@@ -3,6 +3,7 @@ checked result with reasons."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections import Counter
@@ -418,8 +419,15 @@ def match_prepared(
     )
 
 
-def _level_label(level: int) -> str | None:
-    return Level(level).label if level > 0 else None
+def _level_labels(levels: list[int]) -> list[str | None]:
+    """The label of each language level (``None`` for 0: no shared language)."""
+    label = {int(lvl): lvl.label for lvl in Level}
+    return [label[v] if v > 0 else None for v in levels]
+
+
+def _names(codes: list[int], names: Sequence[str]) -> list[str | None]:
+    """``names[c]`` for each code ``c``, ``None`` where the code is negative (there is none)."""
+    return [names[c] if c >= 0 else None for c in codes]
 
 
 def _pairs_from(
@@ -432,8 +440,8 @@ def _pairs_from(
     pinned: bool,
     explored: Sequence[bool] | None = None,
 ) -> list[Pair]:
-    """``Pair`` records for checked pairs: arrays turned into Python values once, then one
-    plain loop (tens of thousands of pairs at national scale)."""
+    """``Pair`` records for checked pairs: every field is made for all pairs at once as a
+    list of Python values (tens of thousands of pairs at national scale), then zipped."""
     k = len(checks.newcomer)
     score = (_scoring.scores(contrib, weights) / SCORE_SCALE).tolist()
     chance = (
@@ -441,14 +449,24 @@ def _pairs_from(
         if weights.model.kind == "probability"
         else [None] * k
     )
-    parts = (contrib / SCORE_SCALE).tolist()
+    if contrib.shape[1] != len(FEATURES):
+        raise ValueError("contributions need one column per feature")
+    # Rows checked as a whole just above; a strict zip per row would double this step.
+    contributions = [
+        dict(zip(FEATURES, row, strict=False)) for row in (contrib / SCORE_SCALE).tolist()
+    ]
     practice = (contrib[:, FEATURES.index("dutch_practice")] != 0).tolist()
-    langs = checks.best_language.tolist()
-    levels = checks.best_level.tolist()
     modes = checks.travel_mode.tolist()
-    minutes = checks.travel_min.tolist()
-    who = checks.who_travels.tolist()
+    travel_mode = _names(modes, MODES)
+    who_travels = [
+        _pairs.WHO[w] if m >= 0 else None
+        for w, m in zip(checks.who_travels.tolist(), modes, strict=True)
+    ]
+    travel_min = [round(t, 1) if math.isfinite(t) else None for t in checks.travel_min.tolist()]
+    language = _names(checks.best_language.tolist(), prep.vocab.languages)
+    level = _level_labels(checks.best_level.tolist())
     slots = np.bitwise_count(checks.common_slots).tolist()
+    tags = _tags(shared, prep.vocab)
     nids = [prep.newcomers.ids[i] for i in checks.newcomer.tolist()]
     lids = [prep.locals.ids[j] for j in checks.local.tolist()]
     explored = explored if explored is not None else [False] * k
@@ -458,14 +476,14 @@ def _pairs_from(
             local_id=lids[r],
             score=score[r],
             probability=chance[r],
-            contributions=dict(zip(FEATURES, parts[r], strict=True)),
-            language=prep.vocab.languages[langs[r]] if langs[r] >= 0 else None,
-            language_level=_level_label(levels[r]),
+            contributions=contributions[r],
+            language=language[r],
+            language_level=level[r],
             dutch_practice=practice[r],
-            travel_min=round(minutes[r], 1) if math.isfinite(minutes[r]) else None,
-            travel_mode=MODES[modes[r]] if modes[r] >= 0 else None,
-            who_travels=_pairs.WHO[who[r]] if modes[r] >= 0 else None,
-            shared_interests=_tags(shared, r, prep.vocab),
+            travel_min=travel_min[r],
+            travel_mode=travel_mode[r],
+            who_travels=who_travels[r],
+            shared_interests=tags[r],
             common_slots=slots[r],
             pinned=pinned,
             explored=explored[r],
@@ -474,9 +492,12 @@ def _pairs_from(
     ]
 
 
-def _tags(shared: sp.csr_matrix, row: int, vocab: Vocabulary) -> tuple[str, ...]:
-    cols = shared.indices[shared.indptr[row] : shared.indptr[row + 1]]
-    return tuple(sorted(vocab.tags[c] for c in cols))
+def _tags(shared: sp.csr_matrix, vocab: Vocabulary) -> list[tuple[str, ...]]:
+    """Per row of ``shared``, the names of its tags in name order, read in one pass over
+    the matrix (indexing it row by row costs more than the rest of a pair's fields)."""
+    names = [vocab.tags[c] for c in shared.indices.tolist()]
+    bounds = shared.indptr.tolist()
+    return [tuple(sorted(names[a:b])) for a, b in itertools.pairwise(bounds)]
 
 
 def _details(
@@ -544,25 +565,32 @@ def _unmatched(
     )
     for c in counts.values():
         np.maximum(c, n_candidates, out=c)
-    out = []
-    for i in waiting:
-        rows = np.arange(starts[i], starts[i + 1])
-        rows = rows[allowed[rows]]
-        ids = [prep.locals.ids[int(j)] for j in prep.pair_local[rows]]
-        out.append(
-            _explain.explain_unmatched(
-                int(i),
-                prep.newcomers,
-                prep.vocab,
-                weights,
-                counts,
-                workable,
-                worth,
-                ids,
-                objective,
-            )
-        )
-    return out
+    return _explain.explain_waiting(
+        waiting,
+        prep.newcomers,
+        prep.vocab,
+        weights,
+        counts,
+        workable,
+        worth,
+        _workable_locals(prep, waiting, allowed),
+        objective,
+    )
+
+
+def _workable_locals(
+    prep: Prepared, newcomers: IntArray, allowed: NDArray[np.bool_]
+) -> list[list[str]]:
+    """Per newcomer in ``newcomers``, the ids of their candidate locals that are not
+    forbidden, in candidate order; taken from the candidate arrays in one pass."""
+    wanted = np.zeros(prep.newcomers.size, dtype=bool)
+    wanted[newcomers] = True
+    rows = np.flatnonzero(allowed & wanted[prep.pair_newcomer])
+    ids = [prep.locals.ids[j] for j in prep.pair_local[rows].tolist()]
+    owner = prep.pair_newcomer[rows]  # ascending: candidates are ordered by newcomer
+    starts = np.searchsorted(owner, newcomers, side="left").tolist()
+    ends = np.searchsorted(owner, newcomers, side="right").tolist()
+    return [ids[a:b] for a, b in zip(starts, ends, strict=True)]
 
 
 def features_for_pairs(

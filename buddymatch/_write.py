@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from buddymatch._csvout import write_csv
@@ -51,35 +52,42 @@ def pair_reason(p: Pair) -> str:
 
 
 def match_rows(result: MatchResult) -> list[list[str]]:
-    rows: list[list[str]] = []
+    """The rows of matches.csv after its header: the pairs, then the newcomers waiting."""
+    return list(_rows(result))
+
+
+def _rows(result: MatchResult) -> Iterator[list[str]]:
+    """:func:`match_rows` one at a time: writing them never holds them all at once (at
+    national scale they would be one of the largest things in memory)."""
     for p in result.pairs:
-        rows.append(
-            [
-                p.newcomer_id,
-                p.local_id,
-                f"{p.score:.3f}",
-                "" if p.probability is None else f"{p.probability:.3f}",
-                p.language or "",
-                p.language_level or "",
-                "yes" if p.dutch_practice else "no",
-                "" if p.travel_min is None else f"{p.travel_min:g}",
-                p.travel_mode or "",
-                p.who_travels or "",
-                "|".join(p.shared_interests),
-                str(p.common_slots),
-                "yes" if p.pinned else "no",
-                "yes" if p.explored else "no",
-                *(f"{p.contributions[f]:.3f}" for f in FEATURES),
-                pair_reason(p),
-            ]
-        )
+        yield _pair_row(p)
     blanks = [""] * (len(HEADER) - 2)
     for u in result.unmatched:
-        rows.append([u.newcomer_id, *blanks, u.reason])
-    return rows
+        yield [u.newcomer_id, *blanks, u.reason]
+
+
+def _pair_row(p: Pair) -> list[str]:
+    return [
+        p.newcomer_id,
+        p.local_id,
+        f"{p.score:.3f}",
+        "" if p.probability is None else f"{p.probability:.3f}",
+        p.language or "",
+        p.language_level or "",
+        "yes" if p.dutch_practice else "no",
+        "" if p.travel_min is None else f"{p.travel_min:g}",
+        p.travel_mode or "",
+        p.who_travels or "",
+        "|".join(p.shared_interests),
+        str(p.common_slots),
+        "yes" if p.pinned else "no",
+        "yes" if p.explored else "no",
+        *[f"{p.contributions[f]:.3f}" for f in FEATURES],
+        pair_reason(p),
+    ]
 
 
 def write_matches(result: MatchResult, path: str | Path) -> Path:
     path = Path(path)
-    write_csv(path, list(HEADER), match_rows(result), delimiter=",")
+    write_csv(path, list(HEADER), _rows(result), delimiter=",")
     return path

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from buddymatch._csvout import (
     HasRejected,
+    _escaped,
     escape_cell,
     rejected_path,
     write_csv,
@@ -45,6 +46,11 @@ def test_escaped_cells_never_start_a_formula(text: str) -> None:
     out = escape_cell(text)
     assert not out.startswith(("=", "+", "-", "@", "\t", "\r"))
     assert out.removeprefix("'") == text or out == text
+
+
+@given(st.lists(st.one_of(st.text(), st.integers(), st.floats(), st.none())))
+def test_rows_are_escaped_cell_by_cell(row: list[str | int | float | None]) -> None:
+    assert _escaped(row) == [escape_cell("" if c is None else str(c)) for c in row]
 
 
 def read_back(path: Path, delimiter: str = ";") -> list[list[str]]:
