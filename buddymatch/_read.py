@@ -10,21 +10,19 @@ never echoed in a problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
-import multiprocessing
 import os
 import re
-import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from buddymatch import _fork
 from buddymatch._errors import Problem, RosterError
 from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
 from buddymatch._table import Kind, RawRow, Table, read_table
@@ -223,11 +221,13 @@ def start_reading(
     (forking those is unsafe) read when called. The roster is the same either way; if the
     other process fails in any way, the file is read again here.
     """
-    worth = alongside is not None and _worth_forking(path, alongside)
-    elsewhere = _ReadElsewhere(read, path, sheet) if worth else None
+    elsewhere: _fork.Elsewhere[Roster[P]] | None = None
+    if alongside is not None and _worth_forking(path, alongside):
+        elsewhere = _fork.Elsewhere(functools.partial(read, path, sheet=sheet))
 
     def result() -> Roster[P]:
-        roster = elsewhere.result() if elsewhere is not None else None
+        with _gc_paused():  # thousands of profiles arrive at once
+            roster = elsewhere.result() if elsewhere is not None else None
         return roster if roster is not None else read(path, sheet=sheet)
 
     return result
@@ -322,64 +322,12 @@ PARALLEL_MIN_BYTES: Final = 256 * 1024
 
 
 def _worth_forking(*paths: str | os.PathLike[str]) -> bool:
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    if not _fork.can_fork():
         return False
     try:
         return all(os.path.getsize(p) >= PARALLEL_MIN_BYTES for p in paths)
     except OSError:  # a missing file: the reader says so, in its own words
         return False
-
-
-class _ReadElsewhere(Generic[P]):
-    """One roster read in a forked process; :meth:`result` is ``None`` if that failed."""
-
-    def __init__(
-        self,
-        read: Callable[..., Roster[P]],
-        path: str | os.PathLike[str],
-        sheet: str | None,
-    ) -> None:
-        context = multiprocessing.get_context("fork")
-        self._receive, send = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_read_and_send, args=(send, read, path, sheet), daemon=True
-        )
-        with warnings.catch_warnings():
-            # Python 3.12+ warns when any OS thread exists; numpy's BLAS keeps idle worker
-            # threads, which are fork-safe. Python threads are ruled out in _worth_forking.
-            warnings.simplefilter("ignore", DeprecationWarning)
-            self._process.start()
-        send.close()  # this end belongs to the child now: EOF here if it dies
-
-    def result(self) -> Roster[P] | None:
-        try:
-            with _gc_paused():  # thousands of profiles arrive at once
-                roster: Roster[P] | None = self._receive.recv()
-        except (EOFError, OSError):
-            roster = None
-        finally:
-            self._receive.close()
-            self._process.join()
-        return roster
-
-
-def _read_and_send(
-    send: Connection,
-    read: Callable[..., Roster[P]],
-    path: str | os.PathLike[str],
-    sheet: str | None,
-) -> None:
-    """The forked process's whole job; any failure sends ``None`` (read it again there)."""
-    try:
-        roster: Roster[P] | None = read(path, sheet=sheet)
-    except BaseException:  # of any kind: the parent reads the file again and reports it
-        roster = None
-    try:
-        send.send(roster)
-    except Exception:  # e.g. not picklable: the same
-        send.send(None)
-    finally:
-        send.close()
 
 
 @contextmanager

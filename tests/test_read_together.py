@@ -58,13 +58,13 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 def _count_forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     started: list[int] = []
-    real = _read._ReadElsewhere.__init__
+    real = _read._fork.Elsewhere.__init__
 
-    def counting(self: Any, *args: Any) -> None:
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
         started.append(1)
-        real(self, *args)
+        real(self, *args, **kwargs)
 
-    monkeypatch.setattr(_read._ReadElsewhere, "__init__", counting)
+    monkeypatch.setattr(_read._fork.Elsewhere, "__init__", counting)
     return started
 
 
