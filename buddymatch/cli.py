@@ -187,12 +187,14 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
     read_locals = _read.start_reading(
         _read.read_locals, args.locals, sheet=args.sheet, alongside=args.newcomers
     )
-    threading.Thread(target=_warm_up, daemon=True).start()
-    with console.status("Reading rosters…"):
-        newcomers = _read.read_newcomers(args.newcomers, sheet=args.sheet)
-        locals_ = read_locals()
-        pinned = _pairs_file(args.pinned, "pinned")
-        forbidden = _pairs_file(args.forbidden, "forbidden")
+    warm_up = threading.Thread(target=_warm_up, daemon=True)
+    warm_up.start()
+    # Plain lines, no spinner: matching forks too (candidates), and a spinner is a thread.
+    console.print("Reading rosters…")
+    newcomers = _read.read_newcomers(args.newcomers, sheet=args.sheet)
+    locals_ = read_locals()
+    pinned = _pairs_file(args.pinned, "pinned")
+    forbidden = _pairs_file(args.forbidden, "forbidden")
     for roster, label in ((newcomers, "newcomers"), (locals_, "locals")):
         console.print(
             f"{label}: {roster.rows_read} rows read, {roster.accepted} accepted, "
@@ -216,19 +218,20 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
             f"Rejected rows and their reasons written to {rejected_path}; "
             "matching goes on with the accepted rows."
         )
-    with console.status("Matching…"):
-        result = match(
-            newcomers.people,
-            locals_.people,
-            weights=weights,
-            solver=args.solver,
-            objective=args.objective,
-            time_limit=args.time_limit,
-            seed=args.seed,
-            pinned=pinned,
-            forbidden=forbidden,
-            explore=args.explore,
-        )
+    console.print("Matching…")
+    warm_up.join()
+    result = match(
+        newcomers.people,
+        locals_.people,
+        weights=weights,
+        solver=args.solver,
+        objective=args.objective,
+        time_limit=args.time_limit,
+        seed=args.seed,
+        pinned=pinned,
+        forbidden=forbidden,
+        explore=args.explore,
+    )
     for w in result.warnings:
         console.print(f"[yellow]warning:[/] {w}")
     for note in result.notes:
