@@ -31,6 +31,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from buddymatch import _fork
+
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 # (newcomer, local, weight) of some pairs → sorted indices of a maximum-weight subset.
@@ -252,6 +254,34 @@ def prices(
     return None
 
 
+# From this many pairs on, the locals' side of the first restricted set is picked in a
+# forked process meanwhile (50,000 newcomers, 35 M pairs: 6.1 s → 3.6 s).
+_FORK_MIN_PAIRS = 5_000_000
+
+
+def _heaviest_of_both(
+    newcomer: IntArray,
+    local: IntArray,
+    weights: IntArray,
+    n_newcomers: int,
+    capacity: IntArray,
+    k: int,
+) -> BoolArray:
+    """Each newcomer's ``k`` heaviest pairs and each local's ``k`` × capacity, together."""
+    per_local = k * np.maximum(capacity, 1)
+    elsewhere = None
+    if len(newcomer) >= _FORK_MIN_PAIRS and _fork.can_fork():
+        elsewhere = _fork.Elsewhere(
+            lambda: (heaviest(local, weights, len(capacity), per_local),),
+            send=_fork.send_arrays,
+            receive=_fork.receive_arrays,
+        )
+    keep = heaviest(newcomer, weights, n_newcomers, np.full(n_newcomers, k, dtype=np.int64))
+    theirs = elsewhere.result() if elsewhere is not None else None
+    keep |= theirs[0] if theirs is not None else heaviest(local, weights, len(capacity), per_local)
+    return keep
+
+
 def pruned_max_weight(
     newcomer: IntArray,
     local: IntArray,
@@ -282,8 +312,7 @@ def pruned_max_weight(
     # "Nearly tight": within 2 % of the weights' spread (0.08 score points by default).
     spread = int(weights.max()) - int(weights.min()) if len(weights) else 0
     margin = max(spread // 50, 1)
-    keep = heaviest(newcomer, weights, n_newcomers, np.full(n_newcomers, k, dtype=np.int64))
-    keep |= heaviest(local, weights, n_locals, k * np.maximum(capacity, 1))
+    keep = _heaviest_of_both(newcomer, local, weights, n_newcomers, capacity, k)
     result: Pruned | None = None
     for rounds in range(1, max_rounds + 1):
         subset = np.flatnonzero(keep)
