@@ -25,8 +25,13 @@ Arrays = tuple[np.ndarray[Any, Any], ...]
 
 
 def can_fork() -> bool:
-    """True where a forked child is safe: ``fork`` exists and no other thread runs."""
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    """True where a forked child is safe and allowed: ``fork`` exists, no other thread runs,
+    and this is not a daemon process (``multiprocessing.Pool`` workers may have no children)."""
+    return (
+        "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def send_pickled(to: Connection, value: object) -> None:

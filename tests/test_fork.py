@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from typing import Any
@@ -78,3 +79,14 @@ def test_no_fork_while_another_thread_runs() -> None:
         stop.set()
         other.join()
     assert _fork.can_fork()
+
+
+def _forks_allowed_here(_: int) -> bool:
+    return _fork.can_fork()
+
+
+def test_no_fork_inside_a_daemon_process() -> None:
+    """``multiprocessing.Pool`` workers are daemons, which may not start processes."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        assert pool.map(_forks_allowed_here, [0]) == [False]
