@@ -198,10 +198,32 @@ def read_rosters(
     locals_: str | os.PathLike[str],
     *,
     sheet: str | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Roster[Newcomer], Roster[Local]]:
-    """Both rosters of a run; big ones are read at the same time, on two cores."""
-    local_roster = start_reading(read_locals, locals_, sheet=sheet, alongside=newcomers)
-    return read_newcomers(newcomers, sheet=sheet), local_roster()
+    """Both rosters of a run; big ones are read at the same time, on two cores.
+
+    The bigger file goes to the other process (see :func:`start_reading`): this one reads
+    the smaller file and then does ``meanwhile`` (the CLI imports the matching parts), so
+    both finish at about the same time.
+    """
+    if _size(newcomers) >= _size(locals_):
+        later_newcomers = start_reading(read_newcomers, newcomers, sheet=sheet, alongside=locals_)
+        local_roster = read_locals(locals_, sheet=sheet)
+        if meanwhile is not None:
+            meanwhile()
+        return later_newcomers(), local_roster
+    later_locals = start_reading(read_locals, locals_, sheet=sheet, alongside=newcomers)
+    newcomer_roster = read_newcomers(newcomers, sheet=sheet)
+    if meanwhile is not None:
+        meanwhile()
+    return newcomer_roster, later_locals()
+
+
+def _size(path: str | os.PathLike[str]) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def start_reading(

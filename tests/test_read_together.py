@@ -79,6 +79,28 @@ def test_reading_together_gives_what_reading_one_by_one_gives(
     assert locals_.people and locals_.rejected  # the broken rows came back, located
 
 
+def test_the_bigger_file_is_read_elsewhere_and_meanwhile_runs_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_read, "PARALLEL_MIN_BYTES", 0)
+    small = _roster_with_problems(tmp_path, "rivierenland_newcomers.csv", "n.csv")
+    big = _roster_with_problems(tmp_path, "rotterdam_locals.csv", "l.csv")
+    assert small.stat().st_size < big.stat().st_size
+    elsewhere: list[Any] = []
+    real = _read.start_reading
+
+    def recording(read: Any, path: Path, **kwargs: Any) -> Any:
+        elsewhere.append(path)
+        return real(read, path, **kwargs)
+
+    monkeypatch.setattr(_read, "start_reading", recording)
+    calls: list[int] = []
+    newcomers, locals_ = read_rosters(small, big, meanwhile=lambda: calls.append(1))
+    assert elsewhere == [big] and calls == [1]
+    _same(newcomers, read_newcomers(small))
+    _same(locals_, read_locals(big))
+
+
 def test_a_failing_reader_process_means_reading_here(
     files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
