@@ -5,7 +5,7 @@ faster — has to be measured on one machine in one run, from outside, as a user
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/compare.py [--sizes 1000,5000,20000,50000] [--seed S]
+    .venv/bin/python benchmarks/compare.py [--sizes 1000,5000,20000,50000] [--seed S] [--repeat N]
                                            [--out results.json]
     .venv/bin/python benchmarks/compare.py --rosters NEWCOMERS.csv LOCALS.csv
 
@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,21 @@ def measure(cmd: Sequence[str], log: Path, timeout: float, env: dict[str, str]) 
     return Measured(proc.returncode, wall, usage.ru_maxrss / 1024, timed_out)
 
 
+def measure_repeated(
+    cmd: Sequence[str], log: Path, timeout: float, env: dict[str, str], repeat: int
+) -> tuple[Measured, list[float]]:
+    """:func:`measure` ``repeat`` times: the median wall and the highest peak memory, plus
+    every wall time. A few-second run on a shared machine varies by a quarter or more from
+    one minute to the next; the median of a few runs is a fairer figure than any one."""
+    runs = [measure(cmd, log, timeout, env) for _ in range(max(repeat, 1))]
+    failed = next((r for r in runs if r.timed_out or r.returncode != 0), None)
+    if failed is not None:
+        return failed, [r.wall_s for r in runs]
+    walls = sorted(r.wall_s for r in runs)
+    median = statistics.median(walls)
+    return Measured(0, median, max(r.peak_mb for r in runs)), [r.wall_s for r in runs]
+
+
 # ------------------------------------------------------------------------ results
 
 
@@ -114,6 +130,7 @@ class Row:
     gap_matched: int | None = None  # tool − buddymatch
     gap_score_pct: float | None = None  # (tool − buddymatch) / |buddymatch| × 100
     time_ratio: float | None = None  # tool wall / buddymatch wall
+    walls_s: list[float] = field(default_factory=list)  # every run (--repeat)
     phases: dict[str, float] = field(default_factory=dict)
     note: str = ""
 
@@ -382,7 +399,9 @@ def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
     if "buddymatch" in args.tools:
         matches = directory / "matches.csv"
         cmd = [*_buddymatch_exe(), "match", str(npath), str(lpath), "-o", str(matches)]
-        got = measure(cmd, directory / "buddymatch.log", args.timeout, _env())
+        got, bm.walls_s = measure_repeated(
+            cmd, directory / "buddymatch.log", args.timeout, _env(), args.repeat
+        )
         bm.wall_s, bm.peak_mb = got.wall_s, got.peak_mb
         if got.timed_out:
             bm.status = "timeout"
@@ -407,7 +426,9 @@ def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
             result.unlink(missing_ok=True)
             cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", tool]
             cmd += [str(npath), str(lpath), str(result), str(args.cpsat_time_limit)]
-            got = measure(cmd, directory / f"dense-{tool}.log", args.timeout, _env())
+            got, row.walls_s = measure_repeated(
+                cmd, directory / f"dense-{tool}.log", args.timeout, _env(), args.repeat
+            )
             row.wall_s, row.peak_mb = got.wall_s, got.peak_mb
             if got.timed_out:
                 row.status, row.note = "timeout", f"killed after {args.timeout:.0f} s"
@@ -503,6 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="skip dense above this")
     ap.add_argument("--timeout", type=float, default=1800.0, help="per command, seconds")
     ap.add_argument("--no-demo", action="store_true", help="do not time `buddymatch demo`")
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="run each command N times; report the median wall"
+    )
     ap.add_argument(
         "--rosters",
         nargs=2,

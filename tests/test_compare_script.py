@@ -1,0 +1,45 @@
+"""benchmarks/compare.py's measuring: the median of repeated runs, and failures kept."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _compare() -> ModuleType:
+    name = "buddymatch_benchmarks_compare"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / "compare.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_repeated_runs_report_the_median_wall_and_every_run(tmp_path: Path) -> None:
+    compare = _compare()
+    sleeps = tmp_path / "sleeps"
+    sleeps.write_text("0.8 0.0 0.4", encoding="utf-8")
+    # Each run sleeps for the next number in the file: walls about 0.8, 0.0, 0.4 s.
+    code = (
+        f"import pathlib, time; p = pathlib.Path(r'{sleeps}'); s = p.read_text().split(); "
+        "time.sleep(float(s[0])); p.write_text(' '.join(s[1:] + s[:1]))"
+    )
+    got, walls = compare.measure_repeated([sys.executable, "-c", code], tmp_path / "log", 60, {}, 3)
+    assert got.returncode == 0 and len(walls) == 3
+    assert got.wall_s == sorted(walls)[1]
+    assert walls[0] > walls[2] > walls[1]
+
+
+def test_a_failing_run_is_reported_as_failed(tmp_path: Path) -> None:
+    compare = _compare()
+    got, walls = compare.measure_repeated(
+        [sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "log", 60, {}, 2
+    )
+    assert got.returncode == 3 and len(walls) == 2
