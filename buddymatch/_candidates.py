@@ -65,8 +65,6 @@ class NearFinder:
         values, group = np.unique(l_chord, return_inverse=True)
         self.l_groups = []
         for g, r in enumerate(values):
-            if r <= 1e-12:
-                continue
             members = np.flatnonzero(group == g)
             self.l_groups.append((members, cKDTree(l_xyz[members]), float(r)))
 
@@ -80,8 +78,6 @@ class NearFinder:
         keys = []
         values, group = np.unique(chord, return_inverse=True)
         for g, r in enumerate(values):
-            if r <= 1e-12:
-                continue
             members = np.flatnonzero(group == g)
             found = self._tree(xyz[members]).sparse_distance_matrix(
                 self.l_tree, float(r), output_type="ndarray"

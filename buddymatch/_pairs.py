@@ -110,8 +110,6 @@ def _within(
     values, group = np.unique(chord, return_inverse=True)
     for g, r in enumerate(values):
         members = np.flatnonzero(group == g)
-        if r <= 1e-12:
-            continue
         found = cKDTree(q_xyz[members]).sparse_distance_matrix(
             tree, float(r), output_type="ndarray"
         )

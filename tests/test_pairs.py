@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from buddymatch import _match
 from buddymatch._pairs import check_pairs, near_pairs
 from buddymatch._pool import Vocabulary, build_pool
 from buddymatch._profiles import Local, Newcomer, Person
@@ -135,3 +136,24 @@ def test_same_gender_preference_needs_known_equal_genders() -> None:
     assert _pair(same, {"postcode": "3071", "gender": "f"})["gender"]
     assert not _pair(same, {"postcode": "3071", "gender": "m"})["gender"]
     assert not _pair(same, {"postcode": "3071"})["gender"]
+
+
+def test_a_reach_of_zero_still_meets_people_in_the_same_postcode_area() -> None:
+    """Public transport's 10 minutes of walking and waiting use up a 10-minute limit, so
+    the reach is 0 km; yet someone at the same postcode centre is 10 minutes away: workable.
+    (Found by the property test above: such people used to be left out of the search.)"""
+    newcomer = Newcomer(
+        id="N1", postcode="3071", languages="ar:native", availability="mon-morning",
+        transport="public_transport", max_travel_min=10,
+    )  # fmt: skip
+    local = Local(
+        id="L1", postcode="3071", languages="ar:native", availability="mon-morning",
+        transport="public_transport", max_travel_min=10,
+    )  # fmt: skip
+    assert reference(newcomer, local)[0]
+    vocab = Vocabulary.of([newcomer], [local])
+    npool, lpool = build_pool([newcomer], vocab), build_pool([local], vocab)
+    n, m = near_pairs(npool, lpool, W)
+    assert check_pairs(npool, lpool, n, m, W).feasible.tolist() == [True]
+    prep = _match.prepare([newcomer], [local], W)
+    assert prep.n_candidates == 1
