@@ -12,6 +12,7 @@ only where it pays. Whatever goes wrong in the child, :meth:`Elsewhere.result` g
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -26,9 +27,14 @@ Arrays = tuple[np.ndarray[Any, Any], ...]
 
 def can_fork() -> bool:
     """True where a forked child is safe and allowed: ``fork`` exists, no other thread runs,
-    and this is not a daemon process (``multiprocessing.Pool`` workers may have no children)."""
+    and this is not a daemon process (``multiprocessing.Pool`` workers may have no children).
+
+    Never on macOS: its system libraries (Accelerate under numpy among them) are not safe
+    to use in a forked child, which is why Python itself stopped forking there by default.
+    """
     return (
-        "fork" in multiprocessing.get_all_start_methods()
+        sys.platform != "darwin"
+        and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
         and not multiprocessing.current_process().daemon
     )

@@ -90,3 +90,8 @@ def test_no_fork_inside_a_daemon_process() -> None:
     context = multiprocessing.get_context("fork")
     with context.Pool(1) as pool:
         assert pool.map(_forks_allowed_here, [0]) == [False]
+
+
+def test_never_on_macos(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_fork.sys, "platform", "darwin")
+    assert not _fork.can_fork()
