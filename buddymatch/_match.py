@@ -7,7 +7,7 @@ import itertools
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -349,12 +349,6 @@ def match_prepared(
             np.isin(_pair_key(pair_n, pair_l, lpool.size), keep_keys) if len(keep_keys) else None
         ),
     )
-    # Newcomers without a single candidate wait whatever the solver does; why, is worked
-    # out meanwhile (in a forked process where that is safe and worth it).
-    no_candidate = np.bincount(prep.pair_newcomer, minlength=npool.size) == 0
-    stage_counts = _stage_counts_meanwhile(
-        prep, weights, np.flatnonzero(no_candidate & ~pinned_mask)
-    )
     out = solvers.solve(problem, solver, time_limit=time_limit, seed=seed)
     if out.status == "infeasible":
         raise ConfigError(
@@ -406,9 +400,7 @@ def match_prepared(
     matched = np.zeros(npool.size, dtype=bool)
     matched[prep.pair_newcomer[chosen]] = True
     matched |= pinned_mask
-    unmatched = _unmatched(
-        prep, matched, workable, worth, allowed, weights, objective, stage_counts
-    )
+    unmatched = _unmatched(prep, matched, workable, worth, allowed, weights, objective)
     return MatchResult(
         pairs=tuple(pairs),
         unmatched=tuple(unmatched),
@@ -551,44 +543,6 @@ def _pinned_pairs(
     return _pairs_from(prep, checks, contrib, shared, weights, pinned=True)
 
 
-# Below this many newcomers without a candidate, counting their stages (~0.1 ms each)
-# costs less than starting a process.
-_FORK_MIN_STAGE_COUNTS = 200
-
-
-def _stage_counts_meanwhile(
-    prep: Prepared, weights: Weights, who: IntArray
-) -> Callable[[], dict[str, IntArray]]:
-    """Per-stage survivor counts of the newcomers ``who`` (``stage_counts_for``), started
-    now in a forked process when that is safe and worth it; call the result to get them.
-
-    Which hard rule leaves nobody matters only for newcomers without any candidate; for
-    the others every stage keeps at least their candidates (all the reasons ask is whether
-    a stage leaves nobody), so the near pairs are checked for this group only.
-    """
-    from buddymatch import _fork
-    from buddymatch._candidates import stage_counts_for
-    from buddymatch._pairs import STAGES
-
-    def count() -> dict[str, IntArray]:
-        return stage_counts_for(prep.newcomers, prep.locals, weights, who)
-
-    if len(who) < _FORK_MIN_STAGE_COUNTS or not _fork.can_fork():
-        return count
-    keys = ("near", *STAGES)
-    elsewhere = _fork.Elsewhere(
-        lambda: tuple(count()[k] for k in keys),
-        send=_fork.send_arrays,
-        receive=_fork.receive_arrays,
-    )
-
-    def result() -> dict[str, IntArray]:
-        arrays = elsewhere.result()
-        return dict(zip(keys, arrays, strict=True)) if arrays is not None else count()
-
-    return result
-
-
 def _unmatched(
     prep: Prepared,
     matched: NDArray[np.bool_],
@@ -597,14 +551,18 @@ def _unmatched(
     allowed: NDArray[np.bool_],
     weights: Weights,
     objective: str,
-    stage_counts: Callable[[], dict[str, IntArray]],
 ) -> list[Unmatched]:
-    """Why each waiting newcomer waits; ``stage_counts`` gives the per-stage counts of those
-    with no candidate at all (see :func:`_stage_counts_meanwhile`)."""
+    from buddymatch._candidates import stage_counts_for
+
     waiting = np.flatnonzero(~matched)
     starts = np.searchsorted(prep.pair_newcomer, np.arange(prep.newcomers.size + 1))
     n_candidates = np.diff(starts)
-    counts = stage_counts()
+    # Which hard rule leaves nobody matters only for newcomers without any candidate; for
+    # the others every stage keeps at least their candidates (all the reasons ask is
+    # whether a stage leaves nobody), so the near pairs are checked for the first group only.
+    counts = stage_counts_for(
+        prep.newcomers, prep.locals, weights, waiting[n_candidates[waiting] == 0]
+    )
     for c in counts.values():
         np.maximum(c, n_candidates, out=c)
     return _explain.explain_waiting(

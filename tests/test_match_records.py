@@ -135,30 +135,3 @@ def test_workable_locals_are_the_allowed_candidates_of_each_newcomer() -> None:
     assert _match._workable_locals(prep, who, allowed) == expected
     assert any(len(ids) > 5 for ids in expected) and any(not ids for ids in expected)
     assert _match._workable_locals(prep, who[:0], allowed) == []
-
-
-def test_reasons_are_the_same_when_stage_counts_are_worked_out_in_another_process(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from buddymatch import _fork
-
-    newcomers, locals_ = _samples()
-    # Few locals, strict rules: many newcomers without a single candidate.
-    strict = Weights.default().updated({"rules": {"min_shared_level": "B2"}})
-    here = _match.match(newcomers, locals_[:20], weights=strict)
-    results: list[bool] = []
-    real = _fork.Elsewhere.result
-
-    def recording(self: _fork.Elsewhere[object]) -> object:
-        value = real(self)
-        results.append(value is not None)
-        return value
-
-    monkeypatch.setattr(_match, "_FORK_MIN_STAGE_COUNTS", 1)
-    monkeypatch.setattr(_fork.Elsewhere, "result", recording)
-    elsewhere = _match.match(newcomers, locals_[:20], weights=strict)
-    assert results == ([True] if _fork.can_fork() else [])
-    codes = {u.code for u in here.unmatched}
-    assert len(codes) > 1  # several different reasons, not only "all paired with others"
-    assert elsewhere.unmatched == here.unmatched
-    assert elsewhere.pairs == here.pairs
