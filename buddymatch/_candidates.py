@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from buddymatch import _features, _fork, _scoring
+from buddymatch import _features, _scoring
 from buddymatch._pairs import (
     PairChecks,
     _sorted_unique,
@@ -227,52 +227,23 @@ def _gather(
     pieces: list[IntArray],
     workers: int | None,
 ) -> Candidates:
-    """``one`` over ``pieces``, joined in order: the later half in a forked process when
-    that is safe, each half in threads.
+    """``one`` over ``pieces`` (in threads), joined in order.
 
-    Threads alone gained little here (much of a piece's work holds the interpreter, or
-    waits on memory); a second process runs truly alongside (10,000 newcomers: ~0.9 s →
-    ~0.5 s on two cores).
+    (Half of the pieces in a forked process instead was measured too: no faster end to
+    end, as the main process then pays for copying the pages it shares with the child.)
     """
     threads = workers or _threads()
-    elsewhere = None
-    half = len(pieces)
-    if threads > 1 and len(pieces) > 1 and _fork.can_fork():
-        half = len(pieces) // 2
-        later, per_process = pieces[half:], max(threads // 2, 1)
-        elsewhere = _fork.Elsewhere(
-            lambda: _columns(_run(one, later, per_process)),
-            send=_fork.send_arrays,
-            receive=_fork.receive_arrays,
-        )
-        threads = per_process
-    parts = _run(one, pieces[:half], threads)
-    if elsewhere is not None:
-        theirs = elsewhere.result()
-        parts += [theirs] if theirs is not None else _run(one, pieces[half:], threads)
+    if threads > 1 and len(pieces) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(one, pieces))
+    else:
+        parts = [one(r) for r in pieces]
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
     columns = [list(c) for c in zip(*parts, strict=True)]
     parts.clear()  # the pieces now live in ``columns`` only, and _join frees them as it goes
     return Candidates(_join(columns[0]), _join(columns[1]), _join(columns[2]))
-
-
-Part = tuple[IntArray, ...]
-
-
-def _run(one: Callable[[IntArray], Part], pieces: list[IntArray], threads: int) -> list[Part]:
-    if threads > 1 and len(pieces) > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(one, pieces))
-    return [one(r) for r in pieces]
-
-
-def _columns(parts: list[Part]) -> Part:
-    """Parts joined column by column (newcomer, local, score): one part."""
-    if not parts:
-        return tuple(np.zeros(0, dtype=np.int64) for _ in range(3))
-    return tuple(_join(list(c)) for c in zip(*parts, strict=True))
 
 
 def _join(pieces: list[IntArray]) -> IntArray:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buddymatch import _candidates, _features, _fork, _match, _pairs, _scoring
+from buddymatch import _candidates, _features, _match, _pairs, _scoring
 from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._read import read_locals, read_newcomers
@@ -114,25 +114,14 @@ def test_prepare_equals_all_at_once_on_generated_rosters(tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("workers", [1, 2, 4])
-def test_tiny_chunks_give_the_same_candidates(
-    tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """In one thread, in threads, and with half the chunks in a forked process."""
+def test_tiny_chunks_give_the_same_candidates(tmp_path: Path, workers: int) -> None:
+    """In one thread and in threads."""
     newcomers, locals_ = generate_rosters(tmp_path, "national", 600, seed=1)
     vocab = Vocabulary.of(newcomers, locals_)
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
     checks, _, scores = _all_at_once(npool, lpool, vocab)
-    forks = []
-    real = _fork.Elsewhere.__init__
-
-    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
-        forks.append(1)
-        real(self, *args, **kwargs)
-
-    monkeypatch.setattr(_fork.Elsewhere, "__init__", counting)
     small = _candidates.candidates(npool, lpool, vocab, W, target_pairs=500, workers=workers)
-    assert len(forks) == (workers > 1 and _fork.can_fork())
     assert len(scores) > 1000
     assert np.array_equal(checks.newcomer, small.newcomer)
     assert np.array_equal(checks.local, small.local)
