@@ -255,9 +255,10 @@ def prices(
 
 
 # From this many pairs on, the locals' side of the first restricted set is picked in a
-# forked process meanwhile (10,000 newcomers, 1.4 M pairs: 0.22 s → 0.15 s; 50,000,
-# 35 M pairs: 6.1 s → 3.6 s).
-_FORK_MIN_PAIRS = 1_000_000
+# forked process meanwhile (50,000 newcomers, 35 M pairs: 6.1 s → 3.6 s for this step;
+# end to end 56 s against 56–62 s). At 10,000 (1.4 M pairs) it saved 0.07 s here, and
+# the main process lost as much copying the pages it shared with the child: not worth it.
+_FORK_MIN_PAIRS = 5_000_000
 
 
 def _heaviest_of_both(
