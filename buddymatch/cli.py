@@ -164,8 +164,8 @@ def _unmatched_table(result: Any, show: int) -> Table:
 
 
 def _import_the_matching_parts() -> None:
-    """Import the spatial index and the solver (~0.35 s) while the locals file is still being
-    read in another process, rather than later, when nothing else runs."""
+    """Import the spatial index and the solver (~0.35 s) while the bigger roster is still
+    being read in another process, rather than later, when nothing else runs."""
     from scipy.spatial import cKDTree  # noqa: F401
 
     import buddymatch.solvers.flow  # noqa: F401

@@ -1,4 +1,4 @@
-"""Reading both rosters at once (the locals in a forked process) gives what reading them
+"""Reading both rosters at once (the bigger in a forked process) gives what reading them
 one after the other gives, and falls back to reading here whenever the other process
 cannot do it."""
 
