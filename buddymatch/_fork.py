@@ -22,12 +22,13 @@ import threading
 import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads only where arrays are sent: reading rosters forks before it
+    import numpy as np
 
 T = TypeVar("T")
-Arrays = tuple[np.ndarray[Any, Any], ...]
+Arrays = tuple["np.ndarray[Any, Any]", ...]
 
 
 def can_fork() -> bool:
@@ -55,12 +56,16 @@ def receive_pickled(source: Connection) -> Any:
 
 def send_arrays(to: Connection, arrays: Arrays) -> None:
     """Arrays as their raw bytes after a small header: no pickled copy of millions of pairs."""
+    import numpy as np
+
     to.send([(a.dtype.str, a.shape) for a in arrays])
     for a in arrays:
         to.send_bytes(np.ascontiguousarray(a).view(np.uint8).reshape(-1).data)
 
 
 def receive_arrays(source: Connection) -> Arrays:
+    import numpy as np
+
     out = []
     for dtype, shape in source.recv():
         a = np.empty(shape, dtype=np.dtype(dtype))

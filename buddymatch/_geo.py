@@ -14,9 +14,11 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import numpy as np
-from numpy.typing import NDArray
+if TYPE_CHECKING:  # numpy loads on first use: a roster of postcodes is read without it
+    import numpy as np
+    from numpy.typing import NDArray
 
 from buddymatch._vocab import CellError
 
@@ -54,14 +56,23 @@ def _fold(name: str) -> str:
 
 
 @cache
-def _tables() -> _Tables:
-    """The postcode areas: what nearly every roster row is located by."""
+def _pc4() -> dict[str, Location]:
+    """The postcode areas by their four digits: what nearly every roster row is located by."""
     text = (resources.files("buddymatch") / "data" / "nl_pc4.csv").read_text("utf-8")
     pc4: dict[str, Location] = {}
     for r in csv.DictReader(io.StringIO(text)):
         pc4[r["pc4"]] = Location(
             float(r["lat"]), float(r["lon"]), r["pc4"], r["place"], r["municipality"]
         )
+    return pc4
+
+
+@cache
+def _tables() -> _Tables:
+    """The postcode areas with their centres as arrays, for locating coordinates."""
+    import numpy as np
+
+    pc4 = _pc4()
     codes = tuple(sorted(pc4))
     coords = np.radians(np.array([[pc4[c].lat, pc4[c].lon] for c in codes]))
     unit = _unit_vectors(coords[:, 0], coords[:, 1])
@@ -89,6 +100,8 @@ def _places() -> dict[str, Location]:
 
 def _unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
     """Points given in radians as unit vectors, one row per point."""
+    import numpy as np
+
     return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
@@ -103,7 +116,7 @@ def normalise_postcode(text: str) -> str:
 
 def locate_postcode(text: str) -> Location:
     code = normalise_postcode(text)
-    loc = _tables().pc4.get(code[:4])
+    loc = _pc4().get(code[:4])
     if loc is None:
         raise CellError(
             f"postcode area {code[:4]} is not known",
@@ -142,6 +155,8 @@ def _nearest_pc4(lat: float, lon: float) -> int:
     matrix product gives all chords; only when the two nearest are too close to call are
     all centres measured with haversine_km, so the answer is always haversine_km's.
     """
+    import numpy as np
+
     t = _tables()
     rlat, rlon = math.radians(lat), math.radians(lon)
     point = (math.cos(rlat) * math.cos(rlon), math.cos(rlat) * math.sin(rlon), math.sin(rlat))
@@ -168,6 +183,8 @@ def haversine_km(
     lon2: NDArray[np.float64] | float,
 ) -> NDArray[np.float64]:
     """Great-circle distance in km between points given in radians (vectorised)."""
+    import numpy as np
+
     a = (
         np.sin((lat2 - lat1) / 2) ** 2
         + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import subprocess
+import sys
 
 import buddymatch
 
@@ -28,3 +30,16 @@ def test_package_is_typed() -> None:
     from importlib import resources
 
     assert (resources.files("buddymatch") / "py.typed").is_file()
+
+
+def test_the_command_line_reads_before_numpy_and_scipy_load() -> None:
+    """``buddymatch match`` starts reading rosters before the numeric libraries load (they
+    load while the bigger roster is read elsewhere), so importing the package, the command
+    line and the readers must not pull them in."""
+    code = (
+        "import sys, buddymatch, buddymatch.cli, buddymatch._read, buddymatch._weights\n"
+        "print(sorted(m for m in ('numpy', 'scipy', 'ortools', 'sklearn') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    assert buddymatch.match.__module__ == "buddymatch._match"  # loaded on first use
