@@ -310,7 +310,7 @@ def _open(
         source=table.source,
         header=table.original_header,
         delimiter=table.delimiter or ";",
-        rows_read=len(table.rows),
+        rows_read=len(table),
     )
     return table, result
 
@@ -329,10 +329,16 @@ def _read_people(
         table, roster = _open(path, kind, sheet, Roster)
         if table is None:
             return roster
-        first_row_of: dict[str, int] = {}
         builder = RowBuilder(model)
-        for raw in table.rows:
-            person, problems = _person_row(table, raw, builder, first_row_of)
+        known = {c: table.column(c) for c in table.columns if c is not None}
+        people = builder.build_rows(known, len(table))
+        earlier = _earlier_rows(known.get("id", []), table)
+        for index, person in enumerate(people):
+            if person is not None and index not in earlier:
+                roster.people.append(person)
+                continue
+            raw = table.row(index)
+            person, problems = _checked_row(table, raw, builder.model, earlier.get(index))
             _collect(roster, raw, problems)
             if person is not None and not problems:
                 roster.people.append(person)
@@ -371,19 +377,12 @@ def _gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _person_row(
-    table: Table, raw: RawRow, builder: RowBuilder[P], first_row_of: dict[str, int]
+def _checked_row(
+    table: Table, raw: RawRow, model: type[P], earlier: int | None
 ) -> tuple[P | None, list[Problem]]:
-    """The row's profile, or every problem of the row (address, cells and id together).
-
-    Most rows are fine, and built from cell values worked out once per distinct text;
-    only the others are validated on their own, to find their problems.
-    """
-    problems = _duplicate_id(table, raw, first_row_of)
-    if not problems:
-        person = builder.build(raw.values)
-        if person is not None:
-            return person, problems
+    """A row validated on its own: its profile, or every problem of the row (address,
+    cells and an id that row ``earlier`` already has) together."""
+    problems = [] if earlier is None else [_duplicate_id(table, raw, earlier)]
     data: dict[str, Any] = {k: v for k, v in raw.values.items() if v}
     try:
         data = locate_row(data)
@@ -394,30 +393,35 @@ def _person_row(
         problems.append(_problem(table, raw, column, exc.message, exc.expected))
         data = {k: v for k, v in data.items() if k not in _LOCATION_FIELDS} | _NOWHERE
     try:
-        person = builder.model.model_validate(data)
+        person = model.model_validate(data)
     except ValidationError as exc:
         problems.extend(_from_pydantic(table, raw, err) for err in exc.errors(include_url=False))
         return None, problems
     return person, problems
 
 
-def _duplicate_id(table: Table, raw: RawRow, first_row_of: dict[str, int]) -> list[Problem]:
-    """The problem of a row whose id an earlier row already has (none for a new id)."""
-    ident = raw.values.get("id")
-    if not ident:
-        return []
-    first = first_row_of.setdefault(ident, raw.number)
-    if first == raw.number:
-        return []
-    return [
-        _problem(
-            table,
-            raw,
-            "id",
-            f"id already used in row {first}",
-            "an id that is used only once in the file",
-        )
-    ]
+def _earlier_rows(ids: list[str], table: Table) -> dict[int, int]:
+    """Rows (by index) whose id an earlier row already has, with that row's number."""
+    if len(set(ids)) == len(ids):
+        return {}
+    first_row_of: dict[str, int] = {}
+    earlier: dict[int, int] = {}
+    for index, (ident, (number, _)) in enumerate(zip(ids, table.records, strict=True)):
+        if ident:
+            first = first_row_of.setdefault(ident, number)
+            if first != number:
+                earlier[index] = first
+    return earlier
+
+
+def _duplicate_id(table: Table, raw: RawRow, earlier: int) -> Problem:
+    return _problem(
+        table,
+        raw,
+        "id",
+        f"id already used in row {earlier}",
+        "an id that is used only once in the file",
+    )
 
 
 def _from_pydantic(table: Table, raw: RawRow, err: ErrorDetails) -> Problem:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import operator
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal, NamedTuple
 
@@ -98,16 +99,51 @@ class Table:
 
     ``columns[i]`` is the canonical name of column ``i`` (``None`` for a column the reader
     does not know: it is kept, never an error). ``delimiter`` is ``None`` for workbooks.
+    ``records`` are the data rows as read: their spreadsheet row number and all cells.
+    Readers take a whole column at a time (:meth:`column`) or one row (:meth:`row`).
     """
 
     source: str
     kind: Kind
     columns: tuple[str | None, ...]
     original_header: tuple[str, ...]
-    rows: tuple[RawRow, ...]
+    records: tuple[tuple[int, list[str]], ...] = field(repr=False)
     delimiter: str | None = None
     encoding: str | None = None
     sheet: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    @functools.cached_property
+    def rows(self) -> tuple[RawRow, ...]:
+        """Every data row with its known cells by canonical name."""
+        return tuple(_raw_rows(self.columns, self.records))
+
+    def row(self, index: int) -> RawRow:
+        """Data row ``index`` (0 is the first row under the header)."""
+        (raw,) = _raw_rows(self.columns, (self.records[index],))
+        return raw
+
+    def column(self, name: str) -> list[str]:
+        """A canonical column's cells, stripped, one per data row ("" where a row is short,
+        or for every row when the file has no such column)."""
+        if name not in self.columns:
+            return [""] * len(self.records)
+        position = self.columns.index(name)
+        cells = self._cells
+        if position < self._shortest:
+            return list(map(str.strip, map(operator.itemgetter(position), cells)))
+        return [c[position].strip() if len(c) > position else "" for c in cells]
+
+    @functools.cached_property
+    def _cells(self) -> list[list[str]]:
+        return [cells for _, cells in self.records]
+
+    @functools.cached_property
+    def _shortest(self) -> int:
+        """The fewest cells in a row: every column left of it is in every row."""
+        return min(map(len, self._cells), default=0)
 
     def has(self, column: str) -> bool:
         return column in self.columns
@@ -353,7 +389,7 @@ def _build(
         kind=kind,
         columns=columns,
         original_header=tuple(header),
-        rows=tuple(_raw_rows(columns, data_rows)),
+        records=tuple(data_rows),
         delimiter=delimiter,
         encoding=encoding,
         sheet=sheet,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import pickle
 import re
 import tempfile
 from collections.abc import Callable, Sequence
@@ -582,6 +583,21 @@ def test_table_shape(tmp_path: Path) -> None:
     (row,) = table.rows
     assert row.number == 2 and row.cells == ("N1", "x", "ar", "3071")
     assert row.values == {"id": "N1", "languages": "ar", "postcode": "3071"}
+    assert table.row(0) == row and len(table) == 1
+
+
+def test_table_columns_fill_short_rows_and_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "n.csv"
+    path.write_text("id;talen;postcode;extra\nN1; ar ;3071;x\n\nN2;nl\nN3\n", encoding="utf-8")
+    table = read_table(path, "newcomers")
+    assert [n for n, _ in table.records] == [2, 4, 5]  # the blank line is no row
+    assert table.column("id") == ["N1", "N2", "N3"]
+    assert table.column("languages") == ["ar", "nl", ""]
+    assert table.column("postcode") == ["3071", "", ""]
+    assert table.column("place") == ["", "", ""]
+    for index, raw in enumerate(table.rows):
+        assert table.row(index) == raw
+        assert all(table.column(c)[index] == raw.values[c] for c in raw.values)
 
 
 def test_missing_file_is_an_os_error(tmp_path: Path) -> None:
@@ -658,7 +674,9 @@ def test_row_builder_builds_what_validation_gives(rows: list[dict[str, str]], lo
     if not local:
         rows = [{c: t for c, t in cells.items() if c != "capacity"} for cells in rows]
     builder = RowBuilder(model)
-    built = [builder.build(cells) for cells in rows]
+    columns = {c: [cells[c] for cells in rows] for c in rows[0]}
+    built = builder.build_rows(columns, len(rows))
+    assert [RowBuilder(model).build(cells) for cells in rows] == built  # one row at a time
     for cells, person in zip(rows, built, strict=True):
         try:
             validated = model.model_validate(locate_row({c: t for c, t in cells.items() if t}))
@@ -669,6 +687,8 @@ def test_row_builder_builds_what_validation_gives(rows: list[dict[str, str]], lo
         assert person == validated and repr(person) == repr(validated)
         assert person.model_fields_set == validated.model_fields_set
         assert list(person.__dict__) == list(validated.__dict__)
+        assert person.model_dump() == validated.model_dump()
+        assert pickle.loads(pickle.dumps(person)) == validated
     languages = [p.languages for p in built if p is not None]
     assert len({id(x) for x in languages}) == len(languages)  # each person's own dict
 
