@@ -272,6 +272,23 @@ def test_dutch_excel_file_semicolons_cp1252(tmp_path: Path) -> None:
     assert l3.place == "Maurik" and l3.capacity == 1
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "\u2019s-Hertogenbosch",
+        "\u2018s Hertogenbosch",
+        " 'S-HERTOGENBOSCH ",
+        "Den Bosch",
+        "Den  Haag",
+        "den-haag",
+    ],
+)
+def test_place_names_as_excel_and_people_write_them(written: str) -> None:
+    """Excel turns a typed ' into a typographic one; case, spaces and hyphens vary too."""
+    plain = "'s-Gravenhage" if "haag" in written.lower() else "'s-Hertogenbosch"
+    assert _geo.locate_place(written) == _geo.locate_place(plain)
+
+
 def test_utf8_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "locals.csv"
     path.write_bytes(b"\xef\xbb\xbf" + DUTCH_FILE.encode("utf-8"))
