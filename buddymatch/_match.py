@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from buddymatch import _explain, _features, _pairs, _scoring
+from buddymatch import _explain, _features, _gc, _pairs, _scoring
 from buddymatch._errors import ConfigError, Problem, RosterError
 from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
 from buddymatch._problem import SCORE_SCALE, AssignmentProblem
@@ -391,16 +391,16 @@ def match_prepared(
             f"(share {explore:g}, seed {seed}), score given up {lost:.3f}",
         )
     chosen = candidates_of(picked)
-    pairs = _made_pairs(prep, chosen, weights, explored)
     warnings: list[str] = []
-    if pins:
-        pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
-    pairs.sort(key=lambda p: (p.newcomer_id, p.local_id))
-
     matched = np.zeros(npool.size, dtype=bool)
     matched[prep.pair_newcomer[chosen]] = True
     matched |= pinned_mask
-    unmatched = _unmatched(prep, matched, workable, worth, allowed, weights, objective)
+    with _gc.paused():  # a few objects for every pair and every newcomer waiting
+        pairs = _made_pairs(prep, chosen, weights, explored)
+        if pins:
+            pairs.extend(_pinned_pairs(prep, pin_n, pin_l, weights, warnings))
+        pairs.sort(key=lambda p: (p.newcomer_id, p.local_id))
+        unmatched = _unmatched(prep, matched, workable, worth, allowed, weights, objective)
     return MatchResult(
         pairs=tuple(pairs),
         unmatched=tuple(unmatched),

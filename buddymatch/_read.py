@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import gc
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from buddymatch import _fork
+from buddymatch import _fork, _gc
 from buddymatch._errors import Problem, RosterError
 from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
 from buddymatch._table import Kind, RawRow, Table, read_table
@@ -248,7 +246,7 @@ def start_reading(
         elsewhere = _fork.Elsewhere(functools.partial(read, path, sheet=sheet))
 
     def result() -> Roster[P]:
-        with _gc_paused():  # thousands of profiles arrive at once
+        with _gc.paused():  # thousands of profiles arrive at once
             roster = elsewhere.result() if elsewhere is not None else None
         return roster if roster is not None else read(path, sheet=sheet)
 
@@ -325,7 +323,7 @@ def _read_people(
     path: str | os.PathLike[str], model: type[P], kind: Kind, sheet: str | None
 ) -> Roster[P]:
     roster: Roster[P]
-    with _gc_paused():
+    with _gc.paused():
         table, roster = _open(path, kind, sheet, Roster)
         if table is None:
             return roster
@@ -356,25 +354,6 @@ def _worth_forking(*paths: str | os.PathLike[str]) -> bool:
         return all(os.path.getsize(p) >= PARALLEL_MIN_BYTES for p in paths)
     except OSError:  # a missing file: the reader says so, in its own words
         return False
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a roster is read.
-
-    Reading makes a few objects per row that all stay alive, and no reference cycles to
-    speak of, yet the collector kept scanning them all again: up to a third of the time
-    of reading a big roster. It is switched on again afterwards (also after an error),
-    unless it was off to begin with.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _checked_row(

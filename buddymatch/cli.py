@@ -175,7 +175,7 @@ def _import_the_matching_parts() -> None:
 
 
 def _cmd_match(args: argparse.Namespace, console: Console) -> int:
-    from buddymatch import _read
+    from buddymatch import _gc, _read
     from buddymatch._weights import Weights
 
     weights = Weights.from_toml(args.weights) if args.weights else Weights.default()
@@ -183,9 +183,12 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         _must_exist(path)
     # Plain lines, no spinner: reading and matching fork, which a spinner's thread rules out.
     console.print("Reading rosters…")
-    newcomers, locals_ = _read.read_rosters(
-        args.newcomers, args.locals, sheet=args.sheet, meanwhile=_import_the_matching_parts
-    )
+    # The rosters (and the modules) stay until this process ends: the collector need not
+    # scan them again each time the matching makes objects (0.3 s at 10,000 newcomers).
+    with _gc.paused(freeze=True):
+        newcomers, locals_ = _read.read_rosters(
+            args.newcomers, args.locals, sheet=args.sheet, meanwhile=_import_the_matching_parts
+        )
     from buddymatch._csvout import write_rejected_rows
     from buddymatch._match import match
     from buddymatch._write import write_matches
