@@ -10,8 +10,9 @@ only where it pays. Whatever goes wrong in the child, :meth:`Elsewhere.result` g
 
 It is not free: while the child lives, every memory page this process writes to is copied
 first (copy-on-write). Numpy work of a second or less gained nothing end to end when
-measured (half of the candidate chunks, stage counts during the solve); Python-bound
-work, such as reading a roster, does.
+measured (half of the candidate chunks, stage counts during the solve), and numpy work
+runs in threads anyway, as numpy lets go of the interpreter; Python-bound work, such as
+reading a roster, is what pays.
 """
 
 from __future__ import annotations
@@ -22,13 +23,9 @@ import threading
 import warnings
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
-
-if TYPE_CHECKING:  # numpy loads only where arrays are sent: reading rosters forks before it
-    import numpy as np
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
-Arrays = tuple["np.ndarray[Any, Any]", ...]
 
 
 def can_fork() -> bool:
@@ -46,57 +43,15 @@ def can_fork() -> bool:
     )
 
 
-def send_pickled(to: Connection, value: object) -> None:
-    to.send(value)
-
-
-def receive_pickled(source: Connection) -> Any:
-    return source.recv()
-
-
-def send_arrays(to: Connection, arrays: Arrays) -> None:
-    """Arrays as their raw bytes after a small header: no pickled copy of millions of pairs."""
-    import numpy as np
-
-    to.send([(a.dtype.str, a.shape) for a in arrays])
-    for a in arrays:
-        to.send_bytes(np.ascontiguousarray(a).view(np.uint8).reshape(-1).data)
-
-
-def receive_arrays(source: Connection) -> Arrays:
-    import numpy as np
-
-    out = []
-    for dtype, shape in source.recv():
-        a = np.empty(shape, dtype=np.dtype(dtype))
-        if a.nbytes:
-            source.recv_bytes_into(a.view(np.uint8).reshape(-1).data)
-        else:
-            source.recv_bytes()
-        out.append(a)
-    return tuple(out)
-
-
 class Elsewhere(Generic[T]):
-    """``work()`` started now in a forked child; :meth:`result` waits for what it sent.
-
-    ``send`` and ``receive`` move the result through the pipe (pickled by default).
-    Call :func:`can_fork` first.
+    """``work()`` started now in a forked child; :meth:`result` waits for what it sent
+    (pickled). Call :func:`can_fork` first.
     """
 
-    def __init__(
-        self,
-        work: Callable[[], T],
-        *,
-        send: Callable[[Connection, T], None] = send_pickled,
-        receive: Callable[[Connection], T] = receive_pickled,
-    ) -> None:
-        self._read = receive
+    def __init__(self, work: Callable[[], T]) -> None:
         context = multiprocessing.get_context("fork")
         self._receive, to_parent = context.Pipe(duplex=False)
-        self._process = context.Process(
-            target=_work_and_send, args=(to_parent, work, send), daemon=True
-        )
+        self._process = context.Process(target=_work_and_send, args=(to_parent, work), daemon=True)
         with warnings.catch_warnings():
             # Python 3.12+ warns when any OS thread exists; numpy's BLAS keeps idle worker
             # threads, which are fork-safe. Python threads are ruled out by can_fork.
@@ -109,7 +64,7 @@ class Elsewhere(Generic[T]):
         value: T | None = None
         try:
             if self._receive.recv():  # False: the work itself failed
-                value = self._read(self._receive)
+                value = self._receive.recv()
         except (EOFError, OSError):
             value = None
         finally:
@@ -118,9 +73,7 @@ class Elsewhere(Generic[T]):
         return value
 
 
-def _work_and_send(
-    to_parent: Connection, work: Callable[[], T], send: Callable[[Connection, T], None]
-) -> None:
+def _work_and_send(to_parent: Connection, work: Callable[[], T]) -> None:
     """The child's whole job: a flag (did the work succeed), then the result."""
     try:
         try:
@@ -129,7 +82,7 @@ def _work_and_send(
             to_parent.send(False)
             return
         to_parent.send(True)
-        send(to_parent, value)
+        to_parent.send(value)
     except BaseException:  # e.g. not picklable: the pipe closes early, EOF in the parent
         pass
     finally:

@@ -198,22 +198,24 @@ def read_rosters(
     sheet: str | None = None,
     meanwhile: Callable[[], object] | None = None,
 ) -> tuple[Roster[Newcomer], Roster[Local]]:
-    """Both rosters of a run; big ones are read at the same time, on two cores.
+    """Both rosters of a run, and ``meanwhile`` (work that needs neither) while they are read.
 
-    The bigger file goes to the other process (see :func:`start_reading`): this one reads
-    the smaller file and then does ``meanwhile`` (the CLI imports the matching parts), so
-    both finish at about the same time.
+    With ``meanwhile`` (the CLI imports the matching parts), the bigger file goes to
+    another process (see :func:`start_reading`): this one reads the smaller file and then
+    does ``meanwhile``, so both finish at about the same time. Without it the files are
+    read one after the other: handing profiles over from another process costs about as
+    much as reading them, so forking pays only when there is other work to overlap.
     """
+    if meanwhile is None:
+        return read_newcomers(newcomers, sheet=sheet), read_locals(locals_, sheet=sheet)
     if _size(newcomers) >= _size(locals_):
         later_newcomers = start_reading(read_newcomers, newcomers, sheet=sheet, alongside=locals_)
         local_roster = read_locals(locals_, sheet=sheet)
-        if meanwhile is not None:
-            meanwhile()
+        meanwhile()
         return later_newcomers(), local_roster
     later_locals = start_reading(read_locals, locals_, sheet=sheet, alongside=newcomers)
     newcomer_roster = read_newcomers(newcomers, sheet=sheet)
-    if meanwhile is not None:
-        meanwhile()
+    meanwhile()
     return newcomer_roster, later_locals()
 
 
@@ -236,10 +238,9 @@ def start_reading(
 
     Reading is Python row by row, so one process cannot spread it over cores: when the
     file and the one read ``alongside`` it are both big, this file is read in a forked
-    process meanwhile (a national intake's two rosters: 1.5 s → 0.9 s on two cores).
-    Small files, systems without ``fork`` and processes already running other threads
-    (forking those is unsafe) read when called. The roster is the same either way; if the
-    other process fails in any way, the file is read again here.
+    process meanwhile. Small files, systems without ``fork`` and processes already
+    running other threads (forking those is unsafe) read when called. The roster is the
+    same either way; if the other process fails in any way, the file is read again here.
     """
     elsewhere: _fork.Elsewhere[Roster[P]] | None = None
     if alongside is not None and _worth_forking(path, alongside):

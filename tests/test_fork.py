@@ -26,10 +26,7 @@ arrays = dtypes.flatmap(
 @settings(max_examples=15, deadline=None)
 @given(st.lists(arrays, max_size=4))
 def test_arrays_arrive_as_they_were_sent(sent: list[np.ndarray[Any, Any]]) -> None:
-    child = _fork.Elsewhere(
-        lambda: tuple(sent), send=_fork.send_arrays, receive=_fork.receive_arrays
-    )
-    got = child.result()
+    got = _fork.Elsewhere(lambda: tuple(sent)).result()
     assert got is not None and len(got) == len(sent)
     for a, b in zip(got, sent, strict=True):
         assert a.dtype == b.dtype and a.shape == b.shape
@@ -38,10 +35,7 @@ def test_arrays_arrive_as_they_were_sent(sent: list[np.ndarray[Any, Any]]) -> No
 
 def test_a_big_result_comes_back_whole() -> None:
     big = np.arange(3_000_000, dtype=np.int64)  # 24 MB: more than a pipe holds at once
-    child = _fork.Elsewhere(
-        lambda: (big[::-1], big), send=_fork.send_arrays, receive=_fork.receive_arrays
-    )
-    got = child.result()
+    got = _fork.Elsewhere(lambda: (big[::-1], big)).result()
     assert got is not None
     np.testing.assert_array_equal(got[0], big[::-1])
     np.testing.assert_array_equal(got[1], big)

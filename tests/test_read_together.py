@@ -72,11 +72,14 @@ def test_reading_together_gives_what_reading_one_by_one_gives(
     files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     forks = _count_forks(monkeypatch)
-    newcomers, locals_ = read_rosters(*files)
-    assert forks == [1]
+    calls: list[int] = []
+    newcomers, locals_ = read_rosters(*files, meanwhile=lambda: calls.append(1))
+    assert forks == [1] and calls == [1]
     _same(newcomers, read_newcomers(files[0]))
     _same(locals_, read_locals(files[1]))
     assert locals_.people and locals_.rejected  # the broken rows came back, located
+    assert read_rosters(*files) == (newcomers, locals_)  # nothing to overlap: no fork
+    assert forks == [1]
 
 
 def test_the_bigger_file_is_read_elsewhere_and_meanwhile_runs_once(
@@ -149,3 +152,5 @@ def test_a_missing_file_fails_as_when_read_alone(files: tuple[Path, Path], tmp_p
         read_locals(missing)
     with pytest.raises(FileNotFoundError):
         read_rosters(files[0], missing)
+    with pytest.raises(FileNotFoundError):
+        read_rosters(files[0], missing, meanwhile=lambda: None)
