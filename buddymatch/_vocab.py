@@ -328,13 +328,27 @@ def parse_gender(text: str) -> Gender:
     raise CellError("not a gender code", "f, m or x")
 
 
+_GENDER_PREFERENCE_WORDS: Final = {
+    "same": "same",
+    "any": "any",
+    "zelfde": "same",
+    "zelfde_geslacht": "same",
+    "geen": "any",
+    "geen_voorkeur": "any",
+    "maakt_niet_uit": "any",
+}
+
+
 @lru_cache(maxsize=65536)
 def parse_gender_preference(text: str) -> Literal["same", "any"]:
-    key = text.strip().lower()
-    key = {"zelfde": "same", "geen": "any", "maakt_niet_uit": "any"}.get(key, key)
-    if key in ("same", "any"):
-        return key  # type: ignore[return-value]
-    raise CellError("not a gender preference", "same or any")
+    """``same`` or ``any``, also as a coordinator writes it in Dutch (``maakt niet uit``)."""
+    key = re.sub(r"[\s\-_]+", "_", text.strip().lower())
+    found = _GENDER_PREFERENCE_WORDS.get(key)
+    if found == "same":
+        return "same"
+    if found == "any":
+        return "any"
+    raise CellError("not a gender preference", "same or any (zelfde, maakt niet uit)")
 
 
 def parse_decimal(text: str, *, what: str) -> float:
