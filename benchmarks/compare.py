@@ -371,9 +371,10 @@ def _env() -> dict[str, str]:
 
 
 def _data_rows(path: Path) -> int:
-    """Rows of a roster file, header not counted (any encoding or delimiter)."""
+    """Rows of a roster file, header not counted (any encoding or delimiter); a line of
+    empty cells (Excel keeps them: ``;;;``) is no row, as for the readers."""
     with path.open("rb") as fh:
-        return max(sum(1 for line in fh if line.strip()) - 1, 0)
+        return max(sum(1 for line in fh if line.strip(b" \t\r\n;,")) - 1, 0)
 
 
 def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
