@@ -140,7 +140,9 @@ def locate_row(data: dict[str, Any]) -> dict[str, Any]:
 class Person(BaseModel):
     """What newcomers and locals have in common."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Built on first validation, not on import: the readers assemble most profiles from
+    # checked cell values, and the command line forks its reading before that.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     id: str = Field(min_length=1)
     name: str | None = Field(default=None, repr=False)
