@@ -10,6 +10,8 @@ Run from the repository root::
     .venv/bin/python benchmarks/compare.py --rosters NEWCOMERS.csv LOCALS.csv
 
 (the second form compares on your own roster files, in any format buddymatch reads).
+With ``--repeat N`` the tools take turns for N rounds and the median wall is reported: the
+machine's speed may drift during a run, and taking turns spreads that over every tool.
 
 For every size it generates a national intake with ``fixtures/generate.py`` (real Dutch
 geography, locals = 0.8 × newcomers, capacities 1–3) and times, each command in its own
@@ -101,13 +103,35 @@ def measure_repeated(
     """:func:`measure` ``repeat`` times: the median wall and the highest peak memory, plus
     every wall time. A few-second run on a shared machine varies by a quarter or more from
     one minute to the next; the median of a few runs is a fairer figure than any one."""
-    runs = [measure(cmd, log, timeout, env) for _ in range(max(repeat, 1))]
+    return measure_in_turns({"only": (cmd, log)}, timeout, env, repeat)["only"]
+
+
+def measure_in_turns(
+    commands: dict[str, tuple[Sequence[str], Path]],
+    timeout: float,
+    env: dict[str, str],
+    repeat: int,
+    *,
+    progress: bool = False,
+) -> dict[str, tuple[Measured, list[float]]]:
+    """Each command once per round, for ``repeat`` rounds, then per command what
+    :func:`measure_repeated` gives. The tools take turns, so a change in the machine's
+    speed during the rounds falls on all of them alike, not on whichever ran then."""
+    runs: dict[str, list[Measured]] = {name: [] for name in commands}
+    for _ in range(max(repeat, 1)):
+        for name, (cmd, log) in commands.items():
+            runs[name].append(measure(cmd, log, timeout, env))
+            if progress:
+                print(f"   … {name}: {runs[name][-1].wall_s:.2f} s", flush=True)
+    return {name: _summary(got) for name, got in runs.items()}
+
+
+def _summary(runs: list[Measured]) -> tuple[Measured, list[float]]:
+    walls = [r.wall_s for r in runs]
     failed = next((r for r in runs if r.timed_out or r.returncode != 0), None)
     if failed is not None:
-        return failed, [r.wall_s for r in runs]
-    walls = sorted(r.wall_s for r in runs)
-    median = statistics.median(walls)
-    return Measured(0, median, max(r.peak_mb for r in runs)), [r.wall_s for r in runs]
+        return failed, walls
+    return Measured(0, statistics.median(walls), max(r.peak_mb for r in runs)), walls
 
 
 # ------------------------------------------------------------------------ results
@@ -395,14 +419,31 @@ def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
     slots = local_capacity_total(lpath)
     print(f"\n== {size:,} newcomers × {n_locals:,} locals ({origin})", flush=True)
 
-    # buddymatch, as a user runs it.
-    bm = Row(size, n_locals, "buddymatch", "failed")
+    # buddymatch as a user runs it, and each dense way that fits, taking turns.
+    commands: dict[str, tuple[Sequence[str], Path]] = {}
+    matches = directory / "matches.csv"
     if "buddymatch" in args.tools:
-        matches = directory / "matches.csv"
         cmd = [*_buddymatch_exe(), "match", str(npath), str(lpath), "-o", str(matches)]
-        got, bm.walls_s = measure_repeated(
-            cmd, directory / "buddymatch.log", args.timeout, _env(), args.repeat
-        )
+        commands["buddymatch"] = (cmd, directory / "buddymatch.log")
+    dense: list[Row] = []
+    for tool in ("scipy", "cpsat"):
+        if tool not in args.tools:
+            continue
+        row = Row(size, n_locals, f"dense-{tool}", "skipped")
+        dense.append(row)
+        reason = _skip_reason(tool, size, n_locals, slots, args)
+        if reason:
+            row.note = reason
+            continue
+        (directory / f"dense-{tool}.json").unlink(missing_ok=True)
+        cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", tool]
+        cmd += [str(npath), str(lpath), str(directory / f"dense-{tool}.json")]
+        commands[row.tool] = ([*cmd, str(args.cpsat_time_limit)], directory / f"{row.tool}.log")
+    measured = measure_in_turns(commands, args.timeout, _env(), args.repeat, progress=True)
+
+    bm = Row(size, n_locals, "buddymatch", "failed")
+    if "buddymatch" in measured:
+        got, bm.walls_s = measured["buddymatch"]
         bm.wall_s, bm.peak_mb = got.wall_s, got.peak_mb
         if got.timed_out:
             bm.status = "timeout"
@@ -415,27 +456,16 @@ def run_size(size: int, args: argparse.Namespace, workdir: Path) -> list[Row]:
         rows.append(bm)
         _print_progress(bm)
 
-    for tool in ("scipy", "cpsat"):
-        if tool not in args.tools:
-            continue
-        row = Row(size, n_locals, f"dense-{tool}", "skipped")
-        reason = _skip_reason(tool, size, n_locals, slots, args)
-        if reason:
-            row.note = reason
-        else:
-            result = directory / f"dense-{tool}.json"
-            result.unlink(missing_ok=True)
-            cmd = [sys.executable, str(Path(__file__).resolve()), "_worker", tool]
-            cmd += [str(npath), str(lpath), str(result), str(args.cpsat_time_limit)]
-            got, row.walls_s = measure_repeated(
-                cmd, directory / f"dense-{tool}.log", args.timeout, _env(), args.repeat
-            )
+    for row in dense:
+        if row.tool in measured:
+            got, row.walls_s = measured[row.tool]
             row.wall_s, row.peak_mb = got.wall_s, got.peak_mb
+            result = directory / f"{row.tool}.json"
             if got.timed_out:
                 row.status, row.note = "timeout", f"killed after {args.timeout:.0f} s"
             elif got.returncode != 0 or not result.exists():
                 row.status = "failed"
-                row.note = f"exit {got.returncode}; see {directory / f'dense-{tool}.log'}"
+                row.note = f"exit {got.returncode}; see {directory / f'{row.tool}.log'}"
             else:
                 data = json.loads(result.read_text(encoding="utf-8"))
                 row.status, row.matched = data["status"], data["matched"]
@@ -526,7 +556,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=1800.0, help="per command, seconds")
     ap.add_argument("--no-demo", action="store_true", help="do not time `buddymatch demo`")
     ap.add_argument(
-        "--repeat", type=int, default=1, help="run each command N times; report the median wall"
+        "--repeat",
+        type=int,
+        default=1,
+        help="N rounds, each tool once per round in turn; report the median wall",
     )
     ap.add_argument(
         "--rosters",

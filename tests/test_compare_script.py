@@ -43,3 +43,17 @@ def test_a_failing_run_is_reported_as_failed(tmp_path: Path) -> None:
         [sys.executable, "-c", "raise SystemExit(3)"], tmp_path / "log", 60, {}, 2
     )
     assert got.returncode == 3 and len(walls) == 2
+
+
+def test_tools_take_turns_in_every_round(tmp_path: Path) -> None:
+    """Round by round, each command once: a drift in the machine's speed falls on all."""
+    compare = _compare()
+    order = tmp_path / "order"
+    commands = {
+        name: ([sys.executable, "-c", f"open(r'{order}', 'a').write('{name}')"], tmp_path / name)
+        for name in ("a", "b")
+    }
+    got = compare.measure_in_turns(commands, 60, {}, 3)
+    assert order.read_text() == "ababab"
+    assert {name: len(walls) for name, (_, walls) in got.items()} == {"a": 3, "b": 3}
+    assert all(m.returncode == 0 and m.wall_s == sorted(w)[1] for m, w in got.values())
