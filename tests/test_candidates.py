@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+from _scripts import load_script
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,23 +20,13 @@ from buddymatch._vocab import MODES
 from buddymatch._weights import ScoreModel, Weights
 
 W = Weights.default()
-REPO = Path(__file__).resolve().parent.parent
 POSTCODES = ["3071", "3011", "3035", "3083", "4001", "4021", "4101", "4191", "4011", "4033"]
 LANGS = ["ar:native", "nl:A1", "nl:B2", "nl:native", "en:A2", "en:C1", "ti:native", "fa:B1"]
 SLOTS = ["mon-morning", "tue-afternoon", "sat-morning", "sat-evening", "sun-afternoon", "wed"]
 
 
 def _generator() -> ModuleType:
-    """``fixtures/generate.py`` by file path (the repository root is not on ``sys.path``)."""
-    name = "buddymatch_fixtures_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "fixtures" / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fixtures/generate.py")
 
 
 def generate_rosters(

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
 
-REPO = Path(__file__).resolve().parent.parent
+from _scripts import load_script
 
 
 def _compare() -> ModuleType:
-    name = "buddymatch_benchmarks_compare"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / "compare.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("benchmarks/compare.py")
 
 
 def test_repeated_runs_report_the_median_wall_and_every_run(tmp_path: Path) -> None:

@@ -4,38 +4,28 @@ Why: benchmarks, demos and reader tests lean on these rosters; they must be repr
 valid under the contract, placed in the right region, and the bundled samples must be
 exactly what the generator makes.
 
-``fixtures/`` is not a package and pytest runs with ``--import-mode=importlib`` (the repo
-root is not on ``sys.path``), so the generator is loaded from its file path.
+``fixtures/`` is not a package, so the generator is loaded from its file path
+(``tests/_scripts.py``).
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _scripts import load_script
 
 from buddymatch._profiles import Local, Newcomer
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATOR = REPO / "fixtures" / "generate.py"
 
 
 def _load_generator() -> ModuleType:
-    name = "buddymatch_fixtures_generate"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, GENERATOR)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+    return load_script("fixtures/generate.py")
 
 
 gen = _load_generator()

@@ -11,16 +11,14 @@ never turned into NaN weights.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
-import sys
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 import pytest
+from _scripts import load_script
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -42,22 +40,8 @@ from buddymatch._match import features_for_pairs
 from buddymatch._read import Outcome, OutcomeTable
 from buddymatch._weights import FEATURES
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-def _load(name: str, path: Path) -> ModuleType:
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("buddymatch_fixtures_generate", REPO / "fixtures" / "generate.py")
-sim = _load("buddymatch_fixtures_simulate", REPO / "fixtures" / "simulate.py")
+gen = load_script("fixtures/generate.py")
+sim = load_script("fixtures/simulate.py")
 WORLDS = [sim.TRAVEL_AND_TIME, sim.LANGUAGE_AND_INTERESTS]
 
 
