@@ -41,6 +41,7 @@ _BUCKETS = 64
 _LEVELS = 3
 _CHUNK = 4_000_000
 _MAX_WAVES = 5_000  # a proof attempt that takes longer gives up (and a new round runs)
+_THREADED_WAVE = 500_000  # pairs from which the first wave of prices uses two threads
 
 
 @dataclass(frozen=True)
@@ -216,24 +217,43 @@ def prices(
     rounds: 5 → 3 at 10,000 and at 50,000 newcomers).
     """
     v = np.append(start, 0).astype(np.int64)
-    v_start = v.copy()
     mate, mate_w, bound = matching.mate, matching.mate_w, matching.bound
     n_newcomers = len(mate)
     rose = np.zeros(len(v), dtype=bool)
-    for lo in range(0, len(pairs.newcomer), _CHUNK):
-        n = pairs.newcomer[lo : lo + _CHUNK]
-        m = pairs.local[lo : lo + _CHUNK]
-        value = pairs.weights[lo : lo + _CHUNK] - mate_w[n] + v[mate[n]]
+
+    def first_wave(lo: int, hi: int) -> tuple[IntArray, BoolArray, list[IntArray]]:
+        """Relax the pairs ``lo:hi`` against the starting prices: raised prices (a copy,
+        so two parts can run at once), which locals rose, and the pairs worth adding."""
+        mine, up, added = v.copy(), np.zeros(len(v), dtype=bool), []
+        for at in range(lo, hi, _CHUNK):
+            end = min(at + _CHUNK, hi)
+            n, m = pairs.newcomer[at:end], pairs.local[at:end]
+            value = pairs.weights[at:end] - mate_w[n] + mine[mate[n]]
+            if worth_adding is not None:
+                _, k, margin = worth_adding
+                gap = value - v[m]
+                bad = np.flatnonzero(gap > -margin)
+                top = heaviest(n[bad], gap[bad], n_newcomers, np.full(n_newcomers, k))
+                added.append(bad[top] + at)
+                del gap, bad, top
+            better = value > mine[m]
+            np.maximum.at(mine, m[better], value[better])
+            up[m[better]] = True
+        return mine, up, added
+
+    # The first wave is most of the work: on many pairs, two halves (split between
+    # newcomers) in two threads, as numpy lets go of the interpreter.
+    if len(pairs.newcomer) >= _THREADED_WAVE:
+        with ThreadPoolExecutor(2) as workers:
+            waves = list(workers.map(lambda h: first_wave(*h), _halves(pairs)))
+    else:
+        waves = [first_wave(0, len(pairs.newcomer))]
+    for mine, up, added in waves:
+        np.maximum(v, mine, out=v)
+        rose |= up
         if worth_adding is not None:
-            out, k, margin = worth_adding
-            gap = value - v_start[m]
-            bad = np.flatnonzero(gap > -margin)
-            top = heaviest(n[bad], gap[bad], n_newcomers, np.full(n_newcomers, k))
-            out.append(bad[top] + lo)
-            del gap, bad, top
-        better = value > v[m]
-        np.maximum.at(v, m[better], value[better])
-        rose[m[better]] = True
+            worth_adding[0].extend(added)
+    del waves
     changed = np.flatnonzero(rose)
     for _ in range(max_waves):
         if np.any(v[changed] > bound[changed]):
@@ -251,6 +271,14 @@ def prices(
             rose[m[better]] = True
         changed = np.flatnonzero(rose)
     return None
+
+
+def _halves(pairs: _ByNewcomer) -> list[tuple[int, int]]:
+    """The pairs' positions in two ranges of about equal size, split between newcomers
+    (so each newcomer's most broken constraints are picked from all of its pairs)."""
+    total = len(pairs.newcomer)
+    cut = int(pairs.starts[np.searchsorted(pairs.starts, total // 2)])
+    return [(0, cut), (cut, total)] if 0 < cut < total else [(0, total)]
 
 
 def _heaviest_of_both(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -84,6 +85,36 @@ def test_pruned_equals_the_full_optimum(case: Any, k: int, k_add: int) -> None:
     assert (np.bincount(local[chosen], minlength=len(cap)) <= cap).all()
     assert int(weights[chosen].sum()) == full_optimum(newcomer, local, weights, n, cap)
     assert_proven(newcomer, local, weights, n, cap, chosen)
+
+
+@settings(max_examples=200, deadline=None)
+@given(weighted_pairs(), st.integers(1, 3), st.integers(0, 60))
+def test_prices_in_two_threads_equal_prices_in_one(case: Any, k: int, margin: int) -> None:
+    """The first wave split between two threads gives the same least prices and picks the
+    same pairs worth adding as one pass (halves never split a newcomer's pairs)."""
+    newcomer, local, weights, n, cap = case
+    order = np.argsort(newcomer, kind="stable")
+    pairs = prune._ByNewcomer.of(newcomer[order], local[order], weights[order], n)
+    some = prune.heaviest(pairs.newcomer, pairs.weights, n, np.full(n, k, dtype=np.int64))
+    chosen = flow._network_optimum(
+        pairs.newcomer[some], pairs.local[some], pairs.weights[some], n, cap
+    )
+    at = np.flatnonzero(some)[chosen]
+    matching = prune._Matching.of(pairs.newcomer[at], pairs.local[at], pairs.weights[at], n, cap)
+    results = []
+    for threaded_from in (10**9, 1):
+        found: list[IntArray] = []
+        with mock.patch.object(prune, "_THREADED_WAVE", threaded_from):
+            v = prune.prices(
+                pairs,
+                matching,
+                np.zeros(len(cap), dtype=np.int64),
+                len(cap) + 1,
+                (found, k, margin + 1),
+            )
+        added = np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+        results.append((None if v is None else v.tolist(), added.tolist()))
+    assert results[0] == results[1]
 
 
 @settings(max_examples=300, deadline=None)
