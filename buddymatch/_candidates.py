@@ -27,7 +27,6 @@ from numpy.typing import NDArray
 from buddymatch import _features, _scoring
 from buddymatch._pairs import (
     PairChecks,
-    _sorted_unique,
     check_pairs,
     chord_radius,
     reach_km,
@@ -69,28 +68,60 @@ class NearFinder:
             self.l_groups.append((members, cKDTree(l_xyz[members]), float(r)))
 
     def pairs(self, rows: IntArray) -> tuple[IntArray, IntArray]:
-        """Near pairs of the newcomers ``rows`` (ascending), sorted by newcomer then local."""
+        """Near pairs of the newcomers ``rows``: each pair once, in no particular order.
+
+        Searched from both sides, the newcomer's reach and then the local's. A pair the
+        locals' search finds is kept only when the newcomer's search did not, which the
+        distance tells for all but pairs right on the edge of the newcomer's reach (those
+        are compared with what it found): so no sort of every near pair to drop doubles.
+        Sorting waits until the cheap rules have dropped about half of them.
+        """
         empty = np.zeros(0, dtype=np.int64)
         if self.l_tree is None or len(rows) == 0:
             return empty, empty
         xyz = self.n_xyz[rows]
         chord = self.n_chord[rows]
-        keys = []
+        ns: list[IntArray] = []
+        ms: list[IntArray] = []
         values, group = np.unique(chord, return_inverse=True)
         for g, r in enumerate(values):
             members = np.flatnonzero(group == g)
             found = self._tree(xyz[members]).sparse_distance_matrix(
                 self.l_tree, float(r), output_type="ndarray"
             )
-            keys.append(rows[members[found["i"]]] * self.n_locals + found["j"])
+            ns.append(members[found["i"]])
+            ms.append(found["j"])
+        own = len(ns)
         chunk_tree = self._tree(xyz)
         for members, tree, r in self.l_groups:
             found = tree.sparse_distance_matrix(chunk_tree, r, output_type="ndarray")
-            keys.append(rows[found["j"]] * self.n_locals + members[found["i"]])
-        if not keys:
-            return empty, empty
-        key = _sorted_unique(np.concatenate(keys).astype(np.int64))
-        return key // self.n_locals, key % self.n_locals
+            reach = chord[found["j"]]
+            beyond = found["v"] > reach * (1 + _EDGE)
+            edge = np.flatnonzero(~beyond & (found["v"] >= reach * (1 - _EDGE)))
+            if len(edge):
+                beyond[edge] = _not_among(
+                    found["j"][edge], members[found["i"][edge]], ns[:own], ms[:own], len(rows)
+                )
+            ns.append(found["j"][beyond])
+            ms.append(members[found["i"][beyond]])
+        return rows[np.concatenate(ns)], np.concatenate(ms).astype(np.int64, copy=False)
+
+
+# Relative band around a newcomer's reach in which rounding could decide whether the
+# newcomer's own search found a pair (far wider than rounding, far narrower than metres).
+_EDGE = 1e-9
+
+
+def _not_among(
+    n: IntArray, m: IntArray, ns: list[IntArray], ms: list[IntArray], n_rows: int
+) -> BoolArray:
+    """Which pairs ``(n[k], m[k])`` are not among the pairs ``ns``/``ms`` (chunk rows)."""
+    asked = np.zeros(n_rows, dtype=bool)
+    asked[n] = True
+    found_n, found_m = np.concatenate(ns), np.concatenate(ms)
+    mine = asked[found_n]
+    width = int(max(m.max(initial=0), found_m.max(initial=0))) + 1
+    return ~np.isin(n * width + m, found_n[mine] * width + found_m[mine])
 
 
 _COUNT_CHUNK = 2_000  # newcomers per step when counting stage survivors
@@ -201,9 +232,16 @@ class _Rules:
         self.lmask = language_masks(locals_, min_level)
 
     def feasible(self, n: IntArray, m: IntArray) -> PairChecks:
-        """The pairs among ``(n, m)`` that pass every hard rule, with their checks."""
+        """The pairs among ``(n, m)`` (each pair once, any order) that pass every hard
+        rule, with their checks, sorted by newcomer, then local."""
         keep = _cheap_rules(self.newcomers, self.locals, n, m, self.nmask, self.lmask)
-        checks = check_pairs(self.newcomers, self.locals, n[keep], m[keep], self.weights)
+        width = max(self.locals.size, 1)
+        key = n[keep] * width
+        key += m[keep]
+        key.sort()
+        n, m = np.divmod(key, width)
+        del key
+        checks = check_pairs(self.newcomers, self.locals, n, m, self.weights)
         return checks.subset(checks.feasible)
 
 

@@ -117,6 +117,28 @@ def test_tiny_chunks_give_the_same_candidates(tmp_path: Path, workers: int) -> N
     assert np.array_equal(scores, small.score)
 
 
+@pytest.mark.parametrize("edge", [_candidates._EDGE, 0.5])
+def test_near_pairs_of_a_chunk_are_each_near_pair_once(
+    tmp_path: Path, edge: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found from both sides without a sort: the same set as ``near_pairs``, no pair twice,
+    also when most pairs fall in the band that is checked against the newcomers' search."""
+    monkeypatch.setattr(_candidates, "_EDGE", edge)
+    newcomers, locals_ = generate_rosters(tmp_path, "national", 600, seed=8)
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool = build_pool(sort_by_id(newcomers), vocab)
+    lpool = build_pool(sort_by_id(locals_), vocab)
+    n, m = _pairs.near_pairs(npool, lpool, W)
+    finder = _candidates.NearFinder(npool, lpool, W)
+    rows = np.arange(3, npool.size, 2)  # a chunk that is not every newcomer
+    fn, fm = finder.pairs(rows)
+    key = fn * lpool.size + fm
+    assert len(np.unique(key)) == len(key)
+    want = n * lpool.size + m
+    assert np.array_equal(np.sort(key), want[np.isin(n, rows)])
+    assert len(key) > 1000
+
+
 def test_scores_with_a_probability_model_equal_the_reference(tmp_path: Path) -> None:
     newcomers, locals_ = generate_rosters(tmp_path, "rivierenland", 300, seed=4)
     learned = W.model_copy(update={"model": ScoreModel(kind="probability", intercept=-0.7)})
