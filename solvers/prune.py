@@ -221,12 +221,12 @@ def prices(
     n_newcomers = len(mate)
     rose = np.zeros(len(v), dtype=bool)
 
-    def first_wave(lo: int, hi: int) -> tuple[IntArray, BoolArray, list[IntArray]]:
+    def first_wave(lo: int, hi: int, step: int) -> tuple[IntArray, BoolArray, list[IntArray]]:
         """Relax the pairs ``lo:hi`` against the starting prices: raised prices (a copy,
         so two parts can run at once), which locals rose, and the pairs worth adding."""
         mine, up, added = v.copy(), np.zeros(len(v), dtype=bool), []
-        for at in range(lo, hi, _CHUNK):
-            end = min(at + _CHUNK, hi)
+        for at in range(lo, hi, step):
+            end = min(at + step, hi)
             n, m = pairs.newcomer[at:end], pairs.local[at:end]
             value = pairs.weights[at:end] - mate_w[n] + mine[mate[n]]
             if worth_adding is not None:
@@ -242,12 +242,14 @@ def prices(
         return mine, up, added
 
     # The first wave is most of the work: on many pairs, two halves (split between
-    # newcomers) in two threads, as numpy lets go of the interpreter.
+    # newcomers) in two threads, as numpy lets go of the interpreter; each in chunks half
+    # as big, so memory stays as it was with one.
     if len(pairs.newcomer) >= _THREADED_WAVE:
         with ThreadPoolExecutor(2) as workers:
-            waves = list(workers.map(lambda h: first_wave(*h), _halves(pairs)))
+            parts = [workers.submit(first_wave, lo, hi, _CHUNK // 2) for lo, hi in _halves(pairs)]
+            waves = [part.result() for part in parts]
     else:
-        waves = [first_wave(0, len(pairs.newcomer))]
+        waves = [first_wave(0, len(pairs.newcomer), _CHUNK)]
     for mine, up, added in waves:
         np.maximum(v, mine, out=v)
         rose |= up
