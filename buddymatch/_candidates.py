@@ -26,11 +26,13 @@ from numpy.typing import NDArray
 
 from buddymatch import _features, _scoring
 from buddymatch._pairs import (
+    STAGES,
     PairChecks,
     check_pairs,
     chord_radius,
+    count_stages,
     reach_km,
-    stage_counts,
+    rule_passes,
 )
 from buddymatch._pool import Pool, Vocabulary
 from buddymatch._weights import Weights
@@ -322,15 +324,21 @@ def stage_counts_for(
     newcomers: Pool, locals_: Pool, weights: Weights, who: IntArray
 ) -> dict[str, IntArray]:
     """Per newcomer, how many locals survive each hard rule in turn (``_pairs.STAGES``),
-    for the newcomers ``who`` only (zeros for everyone else), a few thousand at a time."""
+    for the newcomers ``who`` only (zeros for everyone else), a few thousand at a time,
+    in threads (numpy lets go of the interpreter)."""
     rows = np.unique(np.asarray(who, dtype=np.int64))
     finder = NearFinder(newcomers, locals_, weights)
-    counts = stage_counts(
-        check_pairs(newcomers, locals_, rows[:0], rows[:0], weights), newcomers.size
-    )
-    for lo in range(0, len(rows), _COUNT_CHUNK):
-        n, m = finder.pairs(rows[lo : lo + _COUNT_CHUNK])
-        part = stage_counts(check_pairs(newcomers, locals_, n, m, weights), newcomers.size)
-        for stage, c in part.items():
-            counts[stage] += c
+    threads = _threads()
+    step = max(min(_COUNT_CHUNK, -(-len(rows) // threads)), 1)
+
+    def one(part: IntArray) -> dict[str, IntArray]:
+        n, m = finder.pairs(part)
+        return count_stages(n, rule_passes(newcomers, locals_, n, m, weights), newcomers.size)
+
+    counts = count_stages(rows[:0], dict.fromkeys(STAGES, np.zeros(0, dtype=bool)), newcomers.size)
+    pieces = [rows[lo : lo + step] for lo in range(0, len(rows), step)]
+    with ThreadPoolExecutor(threads) as pool:
+        for part in pool.map(one, pieces):
+            for stage, c in part.items():
+                counts[stage] += c
     return counts

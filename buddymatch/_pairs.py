@@ -151,18 +151,79 @@ def check_pairs(
 
     ``dist`` is the pairs' ``pair_km`` when the caller has it already.
     """
-    k = len(n)
     if dist is None:
         dist = pair_km(newcomers, locals_, n, m)
     common = newcomers.slots[n] & locals_.slots[m]
+    best_t, best_mode, best_who, reachable = _travel(
+        newcomers, locals_, n, m, dist, common, weights
+    )
+    best_lang, best_level = _best_language(newcomers, locals_, n, m)
+    passes = {
+        "reach": reachable,
+        "language": best_level >= int(weights.rules.min_shared_level),
+        "time": common != 0,
+        "transport_runs": np.isfinite(best_t),
+        "gender": _gender_fits(newcomers, locals_, n, m),
+    }
+    return PairChecks(
+        n,
+        m,
+        dist,
+        passes,
+        best_lang,
+        best_level.astype(np.int8),
+        common,
+        best_t,
+        best_mode,
+        best_who,
+    )
 
-    # Travel: for each mode and direction, minutes; the mode must be the traveller's own.
-    # In place (``copyto`` with ``where``) and skipping modes nobody here has: this loop is
-    # most of the time spent on candidate pairs at national density.
+
+def rule_passes(
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
+) -> dict[str, BoolArray]:
+    """Which hard rules (``STAGES``) each pair passes, as :func:`check_pairs` says, without
+    the detail only a made pair needs (which language is best, by which mode): enough to
+    count why a newcomer has nobody, in about half the time."""
+    dist = pair_km(newcomers, locals_, n, m)
+    common = newcomers.slots[n] & locals_.slots[m]
+    best_t, _, _, reachable = _travel(newcomers, locals_, n, m, dist, common, weights)
+    min_level = int(weights.rules.min_shared_level)
+    a, b = newcomers.level_masks[min_level], locals_.level_masks[min_level]
+    language = np.zeros(len(n), dtype=bool)
+    for word in range(a.shape[1]):
+        language |= (a[n, word] & b[m, word]) != 0
+    return {
+        "reach": reachable,
+        "language": language,
+        "time": common != 0,
+        "transport_runs": np.isfinite(best_t),
+        "gender": _gender_fits(newcomers, locals_, n, m),
+    }
+
+
+def _travel(
+    newcomers: Pool,
+    locals_: Pool,
+    n: IntArray,
+    m: IntArray,
+    dist: NDArray[np.float64],
+    common: IntArray,
+    weights: Weights,
+) -> tuple[NDArray[np.float64], IntArray, NDArray[np.int8], BoolArray]:
+    """The quickest way to meet (minutes, mode, who travels: 0 newcomer, 1 local; inf, -1
+    and -1 when none) and whether either could reach the other at all, ignoring when modes
+    run.
+
+    For each mode and direction, minutes; the mode must be the traveller's own. In place
+    (``copyto`` with ``where``) and skipping modes nobody here has: this loop is most of
+    the time spent on candidate pairs at national density.
+    """
+    k = len(n)
     best_t = np.full(k, np.inf)
     best_mode = np.full(k, -1, dtype=np.int64)
     best_who = np.full(k, -1, dtype=np.int8)
-    reachable = np.zeros(k, dtype=bool)  # ignoring when modes run
+    reachable = np.zeros(k, dtype=bool)
     n_modes, l_modes = newcomers.modes[n], locals_.modes[m]
     n_max, l_max = newcomers.max_travel[n], locals_.max_travel[m]
     present = int(np.bitwise_or.reduce(newcomers.modes, initial=0)) | int(
@@ -189,32 +250,14 @@ def check_pairs(
         np.copyto(best_t, minutes, where=better)
         np.copyto(best_mode, bit, where=better)
         np.copyto(best_who, (~ok_n).view(np.int8), where=better)  # newcomer travels first
+    return best_t, best_mode, best_who, reachable
 
-    best_lang, best_level = _best_language(newcomers, locals_, n, m)
 
+def _gender_fits(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> BoolArray:
+    """Neither asked for the same gender, or both are known and the same."""
     ng, lg = newcomers.gender[n], locals_.gender[m]
-    same_gender = (ng == lg) & (ng > 0)
     wants_same = newcomers.wants_same_gender[n] | locals_.wants_same_gender[m]
-
-    passes = {
-        "reach": reachable,
-        "language": best_level >= int(weights.rules.min_shared_level),
-        "time": common != 0,
-        "transport_runs": np.isfinite(best_t),
-        "gender": ~wants_same | same_gender,
-    }
-    return PairChecks(
-        n,
-        m,
-        dist,
-        passes,
-        best_lang,
-        best_level.astype(np.int8),
-        common,
-        best_t,
-        best_mode,
-        best_who,
-    )
+    return np.asarray(~wants_same | ((ng == lg) & (ng > 0)), dtype=bool)
 
 
 def _best_language(
@@ -247,10 +290,17 @@ def _best_language(
 
 def stage_counts(checks: PairChecks, n_newcomers: int) -> dict[str, IntArray]:
     """Per newcomer, how many locals survive each stage (stages applied in order)."""
+    return count_stages(checks.newcomer, checks.passes, n_newcomers)
+
+
+def count_stages(
+    newcomer: IntArray, passes: dict[str, BoolArray], n_newcomers: int
+) -> dict[str, IntArray]:
+    """:func:`stage_counts` of pairs given as their newcomers and :func:`rule_passes`."""
     out: dict[str, IntArray] = {}
-    alive = np.ones(len(checks.newcomer), dtype=bool)
-    out["near"] = np.bincount(checks.newcomer, minlength=n_newcomers)
+    alive = np.ones(len(newcomer), dtype=bool)
+    out["near"] = np.bincount(newcomer, minlength=n_newcomers)
     for stage in STAGES:
-        alive &= checks.passes[stage]
-        out[stage] = np.bincount(checks.newcomer[alive], minlength=n_newcomers)
+        alive &= passes[stage]
+        out[stage] = np.bincount(newcomer[alive], minlength=n_newcomers)
     return out

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from buddymatch import _match
-from buddymatch._pairs import check_pairs, near_pairs
+from buddymatch._pairs import check_pairs, near_pairs, rule_passes
 from buddymatch._pool import Vocabulary, build_pool
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._vocab import MODES, SLOT_BIT
@@ -100,6 +100,27 @@ def test_candidates_equal_the_per_pair_reference(data: tuple[list[Newcomer], lis
     assert found.keys() == expected.keys()
     for key, minutes in expected.items():
         assert math.isclose(found[key], minutes, rel_tol=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(rosters(), st.integers(0, 6))
+def test_rule_passes_equal_those_of_the_full_check(
+    data: tuple[list[Newcomer], list[Local]], min_level: int
+) -> None:
+    """Every pair, near or not, and any minimum language level."""
+    newcomers, locals_ = data
+    weights = W.model_copy(
+        update={"rules": W.rules.model_copy(update={"min_shared_level": min_level})}
+    )
+    vocab = Vocabulary.of(newcomers, locals_)
+    npool, lpool = build_pool(newcomers, vocab), build_pool(locals_, vocab)
+    n = np.repeat(np.arange(npool.size), lpool.size)
+    m = np.tile(np.arange(lpool.size), npool.size)
+    full = check_pairs(npool, lpool, n, m, weights).passes
+    quick = rule_passes(npool, lpool, n, m, weights)
+    assert quick.keys() == full.keys()
+    for stage, passes in full.items():
+        assert np.array_equal(quick[stage], passes), stage
 
 
 def _pair(n_kwargs: dict[str, str], l_kwargs: dict[str, str]) -> dict[str, bool]:
