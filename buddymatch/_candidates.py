@@ -31,23 +31,16 @@ from buddymatch._pairs import (
     check_pairs,
     chord_radius,
     count_stages,
+    gender_fits,
     reach_km,
     rule_passes,
+    share_a_language,
 )
 from buddymatch._pool import Pool, Vocabulary
 from buddymatch._weights import Weights
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
-
-
-def language_masks(pool: Pool, min_level: int) -> NDArray[np.uint64]:
-    """(people × words) bitmasks of the languages each person speaks at ``min_level`` or up.
-
-    Two people share a language at the minimum level (the lower of the two levels is at
-    least ``min_level``) exactly when their masks have a common bit.
-    """
-    return np.asarray(pool.level_masks[min_level], dtype=np.uint64)
 
 
 class NearFinder:
@@ -229,14 +222,11 @@ class _Rules:
 
     def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
         self.newcomers, self.locals, self.weights = newcomers, locals_, weights
-        min_level = int(weights.rules.min_shared_level)
-        self.nmask = language_masks(newcomers, min_level)
-        self.lmask = language_masks(locals_, min_level)
 
     def feasible(self, n: IntArray, m: IntArray) -> PairChecks:
         """The pairs among ``(n, m)`` (each pair once, any order) that pass every hard
         rule, with their checks, sorted by newcomer, then local."""
-        keep = _cheap_rules(self.newcomers, self.locals, n, m, self.nmask, self.lmask)
+        keep = _cheap_rules(self.newcomers, self.locals, n, m, self.weights)
         width = max(self.locals.size, 1)
         key = n[keep] * width
         key += m[keep]
@@ -301,23 +291,14 @@ def _join(pieces: list[IntArray]) -> IntArray:
 
 
 def _cheap_rules(
-    newcomers: Pool,
-    locals_: Pool,
-    n: IntArray,
-    m: IntArray,
-    nmask: NDArray[np.uint64],
-    lmask: NDArray[np.uint64],
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
 ) -> BoolArray:
-    """Shared language, common free time, gender preference: the rules that need no
+    """Common free time, a shared language, the gender preference: the rules that need no
     distance, as bit operations on per-person columns."""
-    ok = (newcomers.slots[n] & locals_.slots[m]) != 0
-    lang = np.zeros(len(n), dtype=bool)
-    for word in range(nmask.shape[1]):
-        lang |= (nmask[n, word] & lmask[m, word]) != 0
-    ok &= lang
-    ng, lg = newcomers.gender[n], locals_.gender[m]
-    ok &= ~(newcomers.wants_same_gender[n] | locals_.wants_same_gender[m]) | ((ng == lg) & (ng > 0))
-    return np.asarray(ok, dtype=bool)
+    ok = share_a_language(newcomers, locals_, n, m, int(weights.rules.min_shared_level))
+    ok &= (newcomers.slots[n] & locals_.slots[m]) != 0
+    ok &= gender_fits(newcomers, locals_, n, m)
+    return ok
 
 
 def stage_counts_for(

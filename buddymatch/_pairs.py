@@ -163,7 +163,7 @@ def check_pairs(
         "language": best_level >= int(weights.rules.min_shared_level),
         "time": common != 0,
         "transport_runs": np.isfinite(best_t),
-        "gender": _gender_fits(newcomers, locals_, n, m),
+        "gender": gender_fits(newcomers, locals_, n, m),
     }
     return PairChecks(
         n,
@@ -188,18 +188,26 @@ def rule_passes(
     dist = pair_km(newcomers, locals_, n, m)
     common = newcomers.slots[n] & locals_.slots[m]
     best_t, _, _, reachable = _travel(newcomers, locals_, n, m, dist, common, weights)
-    min_level = int(weights.rules.min_shared_level)
-    a, b = newcomers.level_masks[min_level], locals_.level_masks[min_level]
-    language = np.zeros(len(n), dtype=bool)
-    for word in range(a.shape[1]):
-        language |= (a[n, word] & b[m, word]) != 0
     return {
         "reach": reachable,
-        "language": language,
+        "language": share_a_language(newcomers, locals_, n, m, int(weights.rules.min_shared_level)),
         "time": common != 0,
         "transport_runs": np.isfinite(best_t),
-        "gender": _gender_fits(newcomers, locals_, n, m),
+        "gender": gender_fits(newcomers, locals_, n, m),
     }
+
+
+def share_a_language(
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, min_level: int
+) -> BoolArray:
+    """Pairs who both speak some language at ``min_level`` or better (the lower of the two
+    levels is at least ``min_level``): a common bit in their masks of the languages spoken
+    at that level or up, a few 8-byte gathers per pair."""
+    a, b = newcomers.level_masks[min_level], locals_.level_masks[min_level]
+    shared = np.zeros(len(n), dtype=bool)
+    for word in range(a.shape[1]):
+        shared |= (a[n, word] & b[m, word]) != 0
+    return shared
 
 
 def _travel(
@@ -253,7 +261,7 @@ def _travel(
     return best_t, best_mode, best_who, reachable
 
 
-def _gender_fits(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> BoolArray:
+def gender_fits(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> BoolArray:
     """Neither asked for the same gender, or both are known and the same."""
     ng, lg = newcomers.gender[n], locals_.gender[m]
     wants_same = newcomers.wants_same_gender[n] | locals_.wants_same_gender[m]

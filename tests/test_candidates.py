@@ -156,11 +156,9 @@ def test_language_masks_match_the_minimum_level_rule(tmp_path: Path) -> None:
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
     lo = int(W.rules.min_shared_level)
-    a = _candidates.language_masks(npool, lo)
-    b = _candidates.language_masks(lpool, lo)
     n = np.repeat(np.arange(npool.size), lpool.size)
     m = np.tile(np.arange(lpool.size), npool.size)
-    by_mask = ((a[n] & b[m]) != 0).any(axis=1)
+    by_mask = _pairs.share_a_language(npool, lpool, n, m, lo)
     by_level = np.minimum(npool.levels[n], lpool.levels[m]).max(axis=1) >= lo
     assert np.array_equal(by_mask, by_level)
 
