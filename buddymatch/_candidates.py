@@ -20,6 +20,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +42,7 @@ from buddymatch._weights import Weights
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+T = TypeVar("T")
 
 
 class NearFinder:
@@ -50,7 +52,6 @@ class NearFinder:
         from scipy.spatial import cKDTree
 
         self._tree = cKDTree
-        self.n_locals = locals_.size
         self.n_xyz = newcomers.xyz
         self.n_chord = chord_radius(reach_km(newcomers, weights))
         self.l_tree = cKDTree(locals_.xyz) if locals_.size else None
@@ -150,10 +151,9 @@ def candidates(
     """
     finder = NearFinder(newcomers, locals_, weights)
     scorer = _Scorer(newcomers, locals_, vocab, weights)
-    rules = _Rules(newcomers, locals_, weights)
 
     def one(rows: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-        checks = rules.feasible(*finder.pairs(rows))
+        checks = _feasible(newcomers, locals_, *finder.pairs(rows), weights)
         return checks.newcomer, checks.local, scorer.score(checks)
 
     size = newcomers.size
@@ -186,10 +186,10 @@ def candidates_after_changes(
     searched and checked; every pair is scored again, because a pair's score depends on
     everyone (how rare a shared interest is). The same result as :func:`candidates`.
     """
-    rules = _Rules(newcomers, locals_, weights)
     parts_n, parts_m = [kept[0]], [kept[1]]
     if len(changed_newcomers):
-        checks = rules.feasible(*NearFinder(newcomers, locals_, weights).pairs(changed_newcomers))
+        near = NearFinder(newcomers, locals_, weights).pairs(changed_newcomers)
+        checks = _feasible(newcomers, locals_, *near, weights)
         parts_n.append(checks.newcomer)
         parts_m.append(checks.local)
     if len(changed_locals):
@@ -198,7 +198,7 @@ def candidates_after_changes(
         other = np.setdiff1d(np.arange(newcomers.size), changed_newcomers)
         for lo in range(0, len(other), 20_000):
             n, j = finder.pairs(other[lo : lo + 20_000])
-            checks = rules.feasible(n, changed_locals[j])
+            checks = _feasible(newcomers, locals_, n, changed_locals[j], weights)
             parts_n.append(checks.newcomer)
             parts_m.append(checks.local)
     key = np.sort(np.concatenate(parts_n) * max(locals_.size, 1) + np.concatenate(parts_m))
@@ -217,24 +217,21 @@ def candidates_after_changes(
     return _gather(one, pieces, workers)
 
 
-class _Rules:
-    """The hard rules, cheapest first, for pairs of two pools."""
-
-    def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
-        self.newcomers, self.locals, self.weights = newcomers, locals_, weights
-
-    def feasible(self, n: IntArray, m: IntArray) -> PairChecks:
-        """The pairs among ``(n, m)`` (each pair once, any order) that pass every hard
-        rule, with their checks, sorted by newcomer, then local."""
-        keep = _cheap_rules(self.newcomers, self.locals, n, m, self.weights)
-        width = max(self.locals.size, 1)
-        key = n[keep] * width
-        key += m[keep]
-        key.sort()
-        n, m = np.divmod(key, width)
-        del key
-        checks = check_pairs(self.newcomers, self.locals, n, m, self.weights)
-        return checks.subset(checks.feasible)
+def _feasible(
+    newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
+) -> PairChecks:
+    """The pairs among ``(n, m)`` (each pair once, any order) that pass every hard rule,
+    with their checks, sorted by newcomer, then local: the cheap rules first, the full
+    check on the pairs that pass them."""
+    keep = _cheap_rules(newcomers, locals_, n, m, weights)
+    width = max(locals_.size, 1)
+    key = n[keep] * width
+    key += m[keep]
+    key.sort()
+    n, m = np.divmod(key, width)
+    del key
+    checks = check_pairs(newcomers, locals_, n, m, weights)
+    return checks.subset(checks.feasible)
 
 
 class _Scorer:
@@ -262,18 +259,21 @@ def _gather(
     (Half of the pieces in a forked process instead was measured too: no faster end to
     end, as the main process then pays for copying the pages it shares with the child.)
     """
-    threads = workers or _threads()
-    if threads > 1 and len(pieces) > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(one, pieces))
-    else:
-        parts = [one(r) for r in pieces]
+    parts = _in_threads(one, pieces, workers or _threads())
     if not parts:
         empty = np.zeros(0, dtype=np.int64)
         return Candidates(empty, empty.copy(), empty.copy())
     columns = [list(c) for c in zip(*parts, strict=True)]
     parts.clear()  # the pieces now live in ``columns`` only, and _join frees them as it goes
     return Candidates(_join(columns[0]), _join(columns[1]), _join(columns[2]))
+
+
+def _in_threads(one: Callable[[IntArray], T], pieces: list[IntArray], threads: int) -> list[T]:
+    """``one`` of each piece, in order, in ``threads`` threads when there is more than one."""
+    if threads > 1 and len(pieces) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(one, pieces))
+    return [one(piece) for piece in pieces]
 
 
 def _join(pieces: list[IntArray]) -> IntArray:
@@ -318,8 +318,7 @@ def stage_counts_for(
 
     counts = count_stages(rows[:0], dict.fromkeys(STAGES, np.zeros(0, dtype=bool)), newcomers.size)
     pieces = [rows[lo : lo + step] for lo in range(0, len(rows), step)]
-    with ThreadPoolExecutor(threads) as pool:
-        for part in pool.map(one, pieces):
-            for stage, c in part.items():
-                counts[stage] += c
+    for part in _in_threads(one, pieces, threads):
+        for stage, c in part.items():
+            counts[stage] += c
     return counts

@@ -220,6 +220,7 @@ def prices(
     mate, mate_w, bound = matching.mate, matching.mate_w, matching.bound
     n_newcomers = len(mate)
     rose = np.zeros(len(v), dtype=bool)
+    k, margin = worth_adding[1:] if worth_adding is not None else (0, 0)
 
     def first_wave(lo: int, hi: int, step: int) -> tuple[IntArray, BoolArray, list[IntArray]]:
         """Relax the pairs ``lo:hi`` against the starting prices: raised prices (a copy,
@@ -230,7 +231,6 @@ def prices(
             n, m = pairs.newcomer[at:end], pairs.local[at:end]
             value = pairs.weights[at:end] - mate_w[n] + mine[mate[n]]
             if worth_adding is not None:
-                _, k, margin = worth_adding
                 gap = value - v[m]
                 bad = np.flatnonzero(gap > -margin)
                 top = heaviest(n[bad], gap[bad], n_newcomers, np.full(n_newcomers, k))
