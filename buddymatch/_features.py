@@ -64,9 +64,28 @@ def shared_interest_matrix(checks: PairChecks, newcomers: Pool, locals_: Pool) -
     return sp.csr_matrix(a.multiply(b))
 
 
-def interests(shared: sp.csr_matrix, tag_weight: FloatArray) -> FloatArray:
-    """Sum over shared interests of each interest's rarity weight."""
-    return np.asarray(shared @ tag_weight, dtype=np.float64).ravel()
+def interests(
+    checks: PairChecks, newcomers: Pool, locals_: Pool, tag_weight: FloatArray
+) -> FloatArray:
+    """Sum over shared interests of each interest's rarity weight.
+
+    From the two people's interest bitmasks, with no (pairs × tags) matrix: per 64-bit
+    word, the shared tags are an AND, and each of its bytes is looked up in a table of the
+    256 sums that byte's eight tags can make (0.1 → 0.02 s for 1.4 million pairs).
+    """
+    n_tags = len(tag_weight)
+    a, b = newcomers.interest_masks, locals_.interest_masks
+    # sums[byte, value]: the weights of the tags of byte ``byte`` whose bits ``value`` sets.
+    padded = np.zeros(-(-n_tags // 8) * 8)
+    padded[:n_tags] = tag_weight
+    in_value = (np.arange(256)[:, None] >> np.arange(8)) & 1
+    sums = padded.reshape(-1, 8) @ in_value.T.astype(np.float64)
+    total = np.zeros(len(checks.newcomer))
+    for byte in range(len(sums)):
+        word, shift = divmod(byte, 8)
+        both = a[checks.newcomer, word] & b[checks.local, word]
+        total += sums[byte][(both >> np.uint64(8 * shift)) & np.uint64(255)]
+    return total
 
 
 def common_slots(checks: PairChecks, weights: Weights) -> FloatArray:
@@ -94,26 +113,24 @@ def feature_columns(
     weights: Weights,
     *,
     tag_weight: FloatArray | None = None,
-) -> tuple[list[FloatArray], sp.csr_matrix]:
-    """Each feature as one array over the pairs (in ``FEATURES`` order), plus the
-    shared-interest matrix.
+) -> list[FloatArray]:
+    """Each feature as one array over the pairs (in ``FEATURES`` order).
 
     ``tag_weight`` is :func:`interest_weights` of the two whole pools (pass it when
     computing features chunk by chunk, so it is computed once).
     """
     if tag_weight is None:
         tag_weight = interest_weights(newcomers, locals_)
-    shared = shared_interest_matrix(checks, newcomers, locals_)
     columns = {
         "language": language(checks, weights),
         "dutch_practice": dutch_practice(checks, newcomers, locals_, vocab, weights),
         "travel": travel(checks),
-        "interests": interests(shared, tag_weight),
+        "interests": interests(checks, newcomers, locals_, tag_weight),
         "common_slots": common_slots(checks, weights),
         "age_gap": age_gap(checks, newcomers, locals_),
         "household_fit": household_fit(checks, newcomers, locals_),
     }
-    return [columns[f] for f in FEATURES], shared
+    return [columns[f] for f in FEATURES]
 
 
 def feature_matrix(
@@ -126,9 +143,8 @@ def feature_matrix(
     tag_weight: FloatArray | None = None,
 ) -> tuple[FloatArray, sp.csr_matrix]:
     """All features as a (pairs × len(FEATURES)) array, plus the shared-interest matrix."""
-    columns, shared = feature_columns(
-        checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
-    )
+    columns = feature_columns(checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight)
+    shared = shared_interest_matrix(checks, newcomers, locals_)
     if not len(checks.newcomer):
         return np.zeros((0, len(FEATURES))), shared
     return np.column_stack(columns), shared

@@ -84,6 +84,17 @@ class Pool:
                 out[level, self.levels[:, col] >= level, col // 64] |= bit
         return out
 
+    @cached_property
+    def interest_masks(self) -> NDArray[np.uint64]:
+        """(person, word) bitmasks of ``interests``: bit ``t % 64`` of word ``t // 64`` is
+        set when the person has interest tag ``t``, so two people's shared tags are an AND."""
+        n, k = self.interests.shape
+        tags = sp.coo_matrix(self.interests)
+        out = np.zeros((n, max((k + 63) // 64, 1)), dtype=np.uint64)
+        bits = np.left_shift(np.uint64(1), (tags.col % 64).astype(np.uint64))
+        np.bitwise_or.at(out, (tags.row, tags.col // 64), bits)
+        return out
+
 
 @dataclass(frozen=True)
 class Vocabulary:

@@ -69,7 +69,7 @@ def pair_scores(
     """``scores(contributions(feature_matrix(...)))`` feature by feature, without the
     (pairs × features) matrices: the same integers (the same rounding per contribution),
     a fraction of the memory, for scoring every candidate pair."""
-    columns, _ = _features.feature_columns(
+    columns = _features.feature_columns(
         checks, newcomers, locals_, vocab, weights, tag_weight=tag_weight
     )
     total = np.zeros(len(checks.newcomer), dtype=np.int64)
