@@ -92,6 +92,12 @@ def _tables() -> _Tables:
     return _Tables(pc4, codes, coords, unit)
 
 
+def load_tables() -> None:
+    """Load the postcode areas now rather than for the first row located (before forking a
+    reader, so that both processes have them)."""
+    _tables()
+
+
 @cache
 def _places() -> dict[str, Location]:
     """Places by folded name, loaded only when a row has a place and no postcode."""

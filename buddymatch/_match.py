@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from buddymatch import _explain, _features, _gc, _pairs, _scoring
 from buddymatch._errors import ConfigError, Problem, RosterError
-from buddymatch._pool import Pool, Vocabulary, build_pool, sort_by_id
+from buddymatch._pool import Pool, PooledPeople, Vocabulary, build_pool, pools, sort_by_id
 from buddymatch._problem import SCORE_SCALE, AssignmentProblem
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._result import MatchResult, Pair, Unmatched
@@ -32,6 +32,7 @@ _RULE_WORDS = {
     "transport_runs": "no way of travelling runs in their common free time",
     "gender": "it goes against a gender preference",
 }
+PersonT = TypeVar("PersonT", bound=Person)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ class Prepared:
     pair_newcomer: IntArray  # candidate pairs (all hard rules pass), by newcomer then local
     pair_local: IntArray
     pair_score: IntArray
-    newcomer_people: tuple[Newcomer, ...] = ()  # in pool order
-    local_people: tuple[Local, ...] = ()
+    newcomer_people: Sequence[Newcomer] = ()  # as given (pool order: sorted by id)
+    local_people: Sequence[Local] = ()
     weights: Weights | None = None
 
     @property
@@ -88,9 +89,7 @@ def prepare(
     rules and travel settings), only pairs with a new or changed person are searched."""
     from buddymatch import _candidates
 
-    vocab = Vocabulary.of(newcomers, locals_)
-    npeople, lpeople = tuple(sort_by_id(newcomers)), tuple(sort_by_id(locals_))
-    npool, lpool = build_pool(npeople, vocab), build_pool(lpeople, vocab)
+    vocab, npool, lpool = pools(newcomers, locals_)
     same_rules = (
         reuse is not None
         and reuse.weights is not None
@@ -100,8 +99,8 @@ def prepare(
     if reuse is None or not same_rules:
         found = _candidates.candidates(npool, lpool, vocab, weights)
     else:
-        n_old = _earlier_row(reuse.newcomer_people, npeople)
-        l_old = _earlier_row(reuse.local_people, lpeople)
+        n_old = _earlier_row(sort_by_id(reuse.newcomer_people), sort_by_id(newcomers))
+        l_old = _earlier_row(sort_by_id(reuse.local_people), sort_by_id(locals_))
         n_new = _inverse(n_old, len(reuse.newcomer_people))
         l_new = _inverse(l_old, len(reuse.local_people))
         kept_n, kept_l = n_new[reuse.pair_newcomer], l_new[reuse.pair_local]
@@ -116,8 +115,22 @@ def prepare(
             np.flatnonzero(l_old < 0),
         )
     return Prepared(
-        npool, lpool, vocab, found.newcomer, found.local, found.score, npeople, lpeople, weights
+        npool,
+        lpool,
+        vocab,
+        found.newcomer,
+        found.local,
+        found.score,
+        _kept(newcomers),
+        _kept(locals_),
+        weights,
     )
+
+
+def _kept(people: Sequence[PersonT]) -> Sequence[PersonT]:
+    """People as a later run may reuse them: a copy of a caller's list (which may change),
+    or people whose profiles are still pickled (unpickled only if a later run needs them)."""
+    return people if isinstance(people, PooledPeople) else tuple(people)
 
 
 def _earlier_row(before: Sequence[Person], now: Sequence[Person]) -> IntArray:

@@ -13,9 +13,9 @@ import datetime as dt
 import functools
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, Generic, Literal, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NamedTuple, TypeVar
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -25,6 +25,9 @@ from buddymatch._errors import Problem, RosterError
 from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
 from buddymatch._table import Kind, RawRow, Table, read_table
 from buddymatch._vocab import CellError, parse_bool, parse_whole
+
+if TYPE_CHECKING:
+    from buddymatch._pool import PooledPeople
 
 P = TypeVar("P", Newcomer, Local)
 PairKind = Literal["pinned", "forbidden"]
@@ -125,10 +128,32 @@ class Roster(_ReadResult, Generic[P]):
     """
 
     people: list[P] = field(default_factory=list)
+    # Read in another process: the people with their columns, in place of ``people`` until
+    # something asks for the profiles (see ``people_of``).
+    _pooled: PooledPeople[P] | None = field(default=None, repr=False, compare=False)
 
     @property
     def accepted(self) -> int:
-        return len(self.people)
+        return len(people_of(self))
+
+    if not TYPE_CHECKING:  # (type checkers would then accept any attribute name)
+
+        def __getattr__(self, name: str) -> Any:
+            """``people`` of a roster read in another process, unpickled when first asked
+            for; called only for attributes that are not there."""
+            pooled = self.__dict__.get("_pooled")
+            if name == "people" and pooled is not None:
+                self.people = pooled.people()
+                return self.people
+            raise AttributeError(name)
+
+
+def people_of(roster: Roster[P]) -> Sequence[P]:
+    """The roster's people for matching: for a roster read in another process, the people
+    with their columns built there, their profiles unpickled only if something asks."""
+    if "people" not in roster.__dict__ and roster._pooled is not None:
+        return roster._pooled
+    return roster.people
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,7 +269,8 @@ def start_reading(
     """
     elsewhere: _fork.Elsewhere[Roster[P]] | None = None
     if alongside is not None and _worth_forking(path, alongside):
-        elsewhere = _fork.Elsewhere(functools.partial(read, path, sheet=sheet))
+        _load_what_pools_need()  # here, before forking: the other process then has it too
+        elsewhere = _fork.Elsewhere(functools.partial(_read_pooled, read, path, sheet))
 
     def result() -> Roster[P]:
         with _gc.paused():  # thousands of profiles arrive at once
@@ -252,6 +278,30 @@ def start_reading(
         return roster if roster is not None else read(path, sheet=sheet)
 
     return result
+
+
+def _read_pooled(
+    read: Callable[..., Roster[P]], path: str | os.PathLike[str], sheet: str | None
+) -> Roster[P]:
+    """``read(path)``, done in another process: the people also as columns (a pool), and
+    their profiles pickled, so the main process needs to unpickle them only if asked."""
+    from buddymatch._pool import PooledPeople
+
+    roster = read(path, sheet=sheet)
+    if roster.people:
+        roster._pooled = PooledPeople(roster.people)
+        del roster.people
+    return roster
+
+
+def _load_what_pools_need() -> None:
+    """numpy and scipy's sparse matrices (for the pool's columns) and the postcode table:
+    the main process needs them anyway, and a process forked afterwards starts with them."""
+    import scipy.sparse  # noqa: F401
+
+    from buddymatch import _geo
+
+    _geo.load_tables()
 
 
 def read_outcomes(path: str | os.PathLike[str], *, sheet: str | None = None) -> OutcomeTable:
@@ -536,6 +586,7 @@ __all__ = [
     "PairTable",
     "RejectedRow",
     "Roster",
+    "people_of",
     "read_locals",
     "read_newcomers",
     "read_outcomes",

@@ -220,8 +220,8 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         )
     console.print("Matching…")
     result = match(
-        newcomers.people,
-        locals_.people,
+        _read.people_of(newcomers),
+        _read.people_of(locals_),
         weights=weights,
         solver=args.solver,
         objective=args.objective,

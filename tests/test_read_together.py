@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from buddymatch import _read
@@ -154,3 +155,36 @@ def test_a_missing_file_fails_as_when_read_alone(files: tuple[Path, Path], tmp_p
         read_rosters(files[0], missing)
     with pytest.raises(FileNotFoundError):
         read_rosters(files[0], missing, meanwhile=lambda: None)
+
+
+def test_people_read_elsewhere_come_as_columns_and_are_unpickled_only_when_asked(
+    files: tuple[Path, Path],
+) -> None:
+    from buddymatch._match import prepare
+    from buddymatch._pool import PooledPeople
+    from buddymatch._weights import Weights
+
+    newcomers, locals_ = read_rosters(*files, meanwhile=lambda: None)
+    pooled = _read.people_of(newcomers)
+    assert isinstance(pooled, PooledPeople) and _read.people_of(locals_) is locals_.people
+    plain_n, plain_l = read_newcomers(files[0]), read_locals(files[1])
+    assert newcomers.accepted == plain_n.accepted == len(pooled)
+    weights = Weights.default()
+    fast = prepare(pooled, _read.people_of(locals_), weights)
+    assert pooled._people is None  # matching needed the columns only
+    slow = prepare(plain_n.people, plain_l.people, weights)
+    assert fast.vocab == slow.vocab != pooled.vocab  # the columns were moved
+    for side in ("newcomers", "locals"):
+        a, b = getattr(fast, side), getattr(slow, side)
+        for name, value in vars(a).items():
+            other = vars(b)[name]
+            if hasattr(value, "toarray"):
+                assert (value != other).nnz == 0, name
+            elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                assert np.array_equal(value, other, equal_nan=True), name
+            else:
+                assert np.array_equal(value, other), name
+    for name in ("pair_newcomer", "pair_local", "pair_score"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name))
+    # Asked for, the profiles are those read here, in the file's order.
+    assert newcomers.people == plain_n.people and list(pooled) == plain_n.people
