@@ -69,7 +69,7 @@ class Prepared:
     pair_newcomer: IntArray  # candidate pairs (all hard rules pass), by newcomer then local
     pair_local: IntArray
     pair_score: IntArray
-    newcomer_people: Sequence[Newcomer] = ()  # as given (pool order: sorted by id)
+    newcomer_people: Sequence[Newcomer] = ()  # see _in_pool_order
     local_people: Sequence[Local] = ()
     weights: Weights | None = None
 
@@ -89,7 +89,8 @@ def prepare(
     rules and travel settings), only pairs with a new or changed person are searched."""
     from buddymatch import _candidates
 
-    vocab, npool, lpool = pools(newcomers, locals_)
+    npeople, lpeople = _in_pool_order(newcomers), _in_pool_order(locals_)
+    vocab, npool, lpool = pools(npeople, lpeople)
     same_rules = (
         reuse is not None
         and reuse.weights is not None
@@ -99,8 +100,8 @@ def prepare(
     if reuse is None or not same_rules:
         found = _candidates.candidates(npool, lpool, vocab, weights)
     else:
-        n_old = _earlier_row(sort_by_id(reuse.newcomer_people), sort_by_id(newcomers))
-        l_old = _earlier_row(sort_by_id(reuse.local_people), sort_by_id(locals_))
+        n_old = _earlier_row(_profiles(reuse.newcomer_people), _profiles(npeople))
+        l_old = _earlier_row(_profiles(reuse.local_people), _profiles(lpeople))
         n_new = _inverse(n_old, len(reuse.newcomer_people))
         l_new = _inverse(l_old, len(reuse.local_people))
         kept_n, kept_l = n_new[reuse.pair_newcomer], l_new[reuse.pair_local]
@@ -121,16 +122,21 @@ def prepare(
         found.newcomer,
         found.local,
         found.score,
-        _kept(newcomers),
-        _kept(locals_),
+        npeople,
+        lpeople,
         weights,
     )
 
 
-def _kept(people: Sequence[PersonT]) -> Sequence[PersonT]:
-    """People as a later run may reuse them: a copy of a caller's list (which may change),
-    or people whose profiles are still pickled (unpickled only if a later run needs them)."""
-    return people if isinstance(people, PooledPeople) else tuple(people)
+def _in_pool_order(people: Sequence[PersonT]) -> Sequence[PersonT]:
+    """People sorted by id (a copy: a caller's list may change later), or people whose
+    pool is built already, their profiles left pickled until something needs them."""
+    return people if isinstance(people, PooledPeople) else tuple(sort_by_id(people))
+
+
+def _profiles(people: Sequence[PersonT]) -> Sequence[PersonT]:
+    """:func:`_in_pool_order` people as profiles in pool order (unpickled if need be)."""
+    return tuple(sort_by_id(people)) if isinstance(people, PooledPeople) else people
 
 
 def _earlier_row(before: Sequence[Person], now: Sequence[Person]) -> IntArray:

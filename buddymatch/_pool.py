@@ -219,9 +219,9 @@ class PooledPeople(Sequence[P], Generic[P]):
 
 
 def pools(newcomers: Sequence[Person], locals_: Sequence[Person]) -> tuple[Vocabulary, Pool, Pool]:
-    """Both sides as columns over one vocabulary, people in id order. A side whose pool was
-    built where it was read (:class:`PooledPeople`) has its columns moved to the joint
-    vocabulary instead of being built again."""
+    """Both sides as columns over one vocabulary. Each side is people in id order
+    (:func:`sort_by_id`), or :class:`PooledPeople`, whose pool (in id order) has its
+    columns moved to the joint vocabulary instead of being built again."""
     own = [
         side.vocab if isinstance(side, PooledPeople) else Vocabulary.of(side)
         for side in (newcomers, locals_)
@@ -231,6 +231,6 @@ def pools(newcomers: Sequence[Person], locals_: Sequence[Person]) -> tuple[Vocab
     def pool(side: Sequence[Person], its_vocab: Vocabulary) -> Pool:
         if isinstance(side, PooledPeople):
             return side.pool.in_vocabulary(its_vocab, vocab)
-        return build_pool(sort_by_id(side), vocab)
+        return build_pool(side, vocab)
 
     return vocab, pool(newcomers, own[0]), pool(locals_, own[1])

@@ -186,5 +186,9 @@ def test_people_read_elsewhere_come_as_columns_and_are_unpickled_only_when_asked
                 assert np.array_equal(value, other), name
     for name in ("pair_newcomer", "pair_local", "pair_score"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name))
+    # A later run reusing these pairs (a what-if) finds nothing changed.
+    again = prepare(plain_n.people, plain_l.people, weights, reuse=fast)
+    for name in ("pair_newcomer", "pair_local", "pair_score"):
+        assert np.array_equal(getattr(again, name), getattr(slow, name))
     # Asked for, the profiles are those read here, in the file's order.
     assert newcomers.people == plain_n.people and list(pooled) == plain_n.people
