@@ -158,13 +158,8 @@ def check_pairs(
         newcomers, locals_, n, m, dist, common, weights
     )
     best_lang, best_level = _best_language(newcomers, locals_, n, m)
-    passes = {
-        "reach": reachable,
-        "language": best_level >= int(weights.rules.min_shared_level),
-        "time": common != 0,
-        "transport_runs": np.isfinite(best_t),
-        "gender": gender_fits(newcomers, locals_, n, m),
-    }
+    language = best_level >= int(weights.rules.min_shared_level)
+    passes = _passes(newcomers, locals_, n, m, reachable, language, common, best_t)
     return PairChecks(
         n,
         m,
@@ -188,9 +183,24 @@ def rule_passes(
     dist = pair_km(newcomers, locals_, n, m)
     common = newcomers.slots[n] & locals_.slots[m]
     best_t, _, _, reachable = _travel(newcomers, locals_, n, m, dist, common, weights)
+    language = share_a_language(newcomers, locals_, n, m, int(weights.rules.min_shared_level))
+    return _passes(newcomers, locals_, n, m, reachable, language, common, best_t)
+
+
+def _passes(
+    newcomers: Pool,
+    locals_: Pool,
+    n: IntArray,
+    m: IntArray,
+    reachable: BoolArray,
+    language: BoolArray,
+    common: IntArray,
+    best_t: NDArray[np.float64],
+) -> dict[str, BoolArray]:
+    """Each stage's pass/fail (``STAGES``), from what the travel and language checks found."""
     return {
         "reach": reachable,
-        "language": share_a_language(newcomers, locals_, n, m, int(weights.rules.min_shared_level)),
+        "language": language,
         "time": common != 0,
         "transport_runs": np.isfinite(best_t),
         "gender": gender_fits(newcomers, locals_, n, m),

@@ -164,9 +164,9 @@ def _unmatched_table(result: Any, show: int) -> Table:
 
 
 def _import_the_matching_parts() -> None:
-    """Import numpy, scipy, the spatial index and the solver (~0.5 s) while the bigger
-    roster is still being read in another process, rather than before reading starts or
-    after it ends, when nothing else runs."""
+    """Import scipy's spatial index, the solver and the matching code (~0.3 s) while the
+    bigger roster is still being read in another process, rather than before reading
+    starts or after it ends, when nothing else runs."""
     from scipy.spatial import cKDTree  # noqa: F401
 
     import buddymatch._match
