@@ -50,15 +50,20 @@ class _Tables:
     pc4_unit: NDArray[np.float64]  # the areas' centres as unit vectors (x, y, z)
 
 
-_RUNS = re.compile(r"[\s\-]+")
+_DROPPED = re.compile(r"['\u2019\u2018`.]")  # apostrophes (Excel types ’) and dots
+_RUNS = re.compile(r"[\s\-()]+")
+_SINT = re.compile(r"^sint ")
 
 
 def _fold(name: str) -> str:
-    """A place name as looked up: no accents, lower case, one space for spaces and hyphens."""
+    """A place name as looked up: no accents, apostrophes, dots or case; spaces, hyphens and
+    brackets all one space; "Sint" as "St". So the register's ``'s-Gravendeel``, ``Bergen
+    (NH)`` and ``St.-Jacobiparochie`` are also found as typed: ``s Gravendeel``, ``Bergen
+    NH``, ``Sint Jacobiparochie``."""
+    name = _DROPPED.sub("", name)
     if not name.isascii():  # most names are; for them the accent folding changes nothing
-        name = name.replace("\u2019", "'").replace("\u2018", "'")  # Excel's typographic '
         name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _RUNS.sub(" ", name.lower()).strip()
+    return _SINT.sub("st ", _RUNS.sub(" ", name.lower()).strip())
 
 
 def _data_rows(name: str) -> Iterator[dict[str, str]]:
@@ -100,7 +105,13 @@ def load_tables() -> None:
 
 @cache
 def _places() -> dict[str, Location]:
-    """Places by folded name, loaded only when a row has a place and no postcode."""
+    """Places by folded name, loaded only when a row has a place and no postcode.
+
+    GeoNames' towns, villages and districts and the municipalities, plus every place name
+    of the official register as CBS gives it per postcode area (``Haren Gn``, ``Hoogvliet
+    Rotterdam``, ``'s-Gravendeel``: what address systems export), located at its most
+    populous postcode area where GeoNames does not know the name.
+    """
     best: dict[str, tuple[int, Location]] = {}
     rank = {"ADM2": 3, "PPLA": 2, "PPLA2": 2, "PPLC": 2, "PPLG": 2, "PPL": 1}
     for r in _data_rows("nl_places.csv"):
@@ -114,12 +125,21 @@ def _places() -> dict[str, Location]:
             best[key] = (score, loc)
     places = {k: v for k, (_, v) in best.items()}
     for spoken, official in _SPOKEN_NAMES.items():
-        places.setdefault(spoken, places[official])
+        places.setdefault(_fold(spoken), places[_fold(official)])
+    registered: dict[str, tuple[int, Location]] = {}
+    for r in _data_rows("nl_pc4.csv"):
+        key, people = _fold(r["place"]), int(r["population"] or 0)
+        if key not in places and (key not in registered or people > registered[key][0]):
+            loc = Location(
+                float(r["lat"]), float(r["lon"]), r["pc4"], r["place"], r["municipality"]
+            )
+            registered[key] = (people, loc)
+    places.update((k, v) for k, (_, v) in registered.items())
     return places
 
 
 # Names everyone uses for two cities whose official names the table holds.
-_SPOKEN_NAMES: Final = {"den haag": "'s gravenhage", "den bosch": "'s hertogenbosch"}
+_SPOKEN_NAMES: Final = {"Den Haag": "'s-Gravenhage", "Den Bosch": "'s-Hertogenbosch"}
 
 
 def _unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:

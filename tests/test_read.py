@@ -289,6 +289,53 @@ def test_place_names_as_excel_and_people_write_them(written: str) -> None:
     assert _geo.locate_place(written) == _geo.locate_place(plain)
 
 
+@pytest.mark.parametrize(
+    ("written", "same_as"),
+    [
+        ("Haren Gn", None),
+        ("Hoogvliet Rotterdam", None),
+        ("'s-Gravendeel", "s Gravendeel"),
+        ("'t Harde", "T HARDE"),
+        ("Bergen (NH)", "Bergen NH"),
+        ("Hengelo (Gld)", "Hengelo Gld"),
+        ("St. Willebrord", "Sint Willebrord"),
+        ("St.-Jacobiparochie", "Sint Jacobiparochie"),
+        ("Bleskensgraaf ca", "Bleskensgraaf c.a."),
+    ],
+)
+def test_register_place_names_and_their_spellings(written: str, same_as: str | None) -> None:
+    """Address systems export the official register's names (CBS, per postcode area):
+    province tags, "ca", "St."; people type them without the dots and brackets."""
+    loc = _geo.locate_place(written)
+    if same_as is not None:
+        assert _geo.locate_place(same_as) == loc
+
+
+def _register() -> dict[str, list[tuple[int, str, float, float]]]:
+    """The shipped postcode table: each register place name → its postcode areas
+    (population, postcode, lat, lon)."""
+    out: dict[str, list[tuple[int, str, float, float]]] = {}
+    text = (Path(_geo.__file__).parent / "data" / "nl_pc4.csv").read_text("utf-8")
+    for r in csv.DictReader(io.StringIO(text)):
+        area = (int(r["population"] or 0), r["pc4"], float(r["lat"]), float(r["lon"]))
+        out.setdefault(r["place"], []).append(area)
+    return out
+
+
+def test_every_register_place_name_is_found() -> None:
+    """Every place name of the postcode table is located in the Netherlands; one that only
+    the register knows lies in its own most populous postcode area."""
+    register = _register()
+    assert len(register) > 2_000
+    for name in register:
+        loc = _geo.locate_place(name)
+        assert 50.6 < loc.lat < 53.7 and 3.2 < loc.lon < 7.3, name
+    for name in ("Haren Gn", "Hoogvliet Rotterdam", "Wijk en Aalburg", "Winterswijk Meddo"):
+        loc = _geo.locate_place(name)
+        _, pc4, lat, lon = max(register[name])
+        assert (loc.place, loc.pc4, loc.lat, loc.lon) == (name, pc4, lat, lon)
+
+
 def test_utf8_with_bom(tmp_path: Path) -> None:
     path = tmp_path / "locals.csv"
     path.write_bytes(b"\xef\xbb\xbf" + DUTCH_FILE.encode("utf-8"))
