@@ -93,6 +93,7 @@ def explain_waiting(
     for k, c in zip(row_of.tolist(), column.tolist(), strict=True):
         speaks[k].append(vocab.languages[c])
     modes = newcomers.modes[rows].tolist()
+    gender_unknown = (newcomers.gender[rows] == 0).tolist()
     phrase = {mask: _modes(mask) for mask in set(modes)}
     max_travel = newcomers.max_travel[rows].tolist()
     left = {stage: counts[stage][rows].tolist() for stage in STAGES}
@@ -153,6 +154,12 @@ def explain_waiting(
                     f"{'the only local' if n == 1 else f'all {n} locals'} who "
                     f"{'fits' if n == 1 else 'fit'} otherwise "
                     f"{'is' if n == 1 else 'are'} ruled out by the gender preference"
+                    + (
+                        "; this newcomer's gender is not in the roster, and a same-gender "
+                        "pair needs both genders"
+                        if gender_unknown[k]
+                        else ""
+                    )
                 ),
             )
         elif n_workable[k] == 0:

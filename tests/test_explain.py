@@ -38,8 +38,15 @@ CASES: dict[str, tuple[dict[str, object], tuple[int, ...], int, int, int]] = {
         0,
         0,
     ),
-    "gender_one": ({"languages": "nl:B1"}, (3, 3, 2, 1, 0), 0, 0, 0),
-    "gender_many": ({"languages": "nl:B1"}, (5, 5, 4, 3, 0), 0, 0, 0),
+    "gender_one": ({"languages": "nl:B1", "gender": "f"}, (3, 3, 2, 1, 0), 0, 0, 0),
+    "gender_many": ({"languages": "nl:B1", "gender": "m"}, (5, 5, 4, 3, 0), 0, 0, 0),
+    "gender_unknown": (
+        {"languages": "nl:B1", "gender_preference": "same"},
+        (5, 5, 4, 2, 0),
+        0,
+        0,
+        0,
+    ),
     "forbidden": ({"languages": "nl:B1"}, (5, 5, 4, 3, 2), 0, 0, 2),
     "not_worth": ({"languages": "nl:B1"}, (5, 5, 4, 3, 2), 2, 0, 2),
     "taken_one": ({"languages": "nl:B1"}, (5, 5, 4, 3, 1), 1, 1, 1),
@@ -78,6 +85,11 @@ EXPECTED = {
     "gender_many": (
         "gender",
         "all 3 locals who fit otherwise are ruled out by the gender preference",
+    ),
+    "gender_unknown": (
+        "gender",
+        "all 2 locals who fit otherwise are ruled out by the gender preference; this "
+        "newcomer's gender is not in the roster, and a same-gender pair needs both genders",
     ),
     "forbidden": (
         "forbidden",
