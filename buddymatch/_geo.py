@@ -27,6 +27,11 @@ EARTH_RADIUS_KM = 6371.0088
 # Generous box around the European Netherlands, to catch swapped or foreign coordinates.
 _LAT_RANGE = (50.6, 53.7)
 _LON_RANGE = (3.2, 7.3)
+# Within the box, a point farther than this from every postcode area's centre is not in the
+# Netherlands (Antwerp is 17 km from the nearest, Düsseldorf 42, the North Sea off Den
+# Helder 82). Dutch towns and villages (GeoNames) lie at most 8.7 km from one (Oost-Vlieland).
+# Towns just across the border (Aachen, Kleve: 6–7 km) cannot be told apart by centres alone.
+_MAX_KM_FROM_A_POSTCODE_AREA = 12.0
 _PC = re.compile(r"^([1-9][0-9]{3})\s*([A-Za-z]{2})?$")
 # Chords (on the unit sphere) closer than this, about 6 m, are too close to call without
 # haversine_km; computing them is off by less than 1e-7.
@@ -188,7 +193,24 @@ def locate_point(lat: float, lon: float) -> Location:
         )
     t = _tables()
     near = t.pc4[t.pc4_codes[_nearest_pc4(lat, lon)]]
+    away = _km(lat, lon, near.lat, near.lon)
+    if away > _MAX_KM_FROM_A_POSTCODE_AREA:
+        raise CellError(
+            f"this point is not in the Netherlands: the nearest Dutch postcode area is "
+            f"{away:.0f} km away",
+            "a point in the Netherlands (decimal degrees, WGS84), or a postcode or place",
+        )
     return Location(lat, lon, near.pc4, near.place, near.municipality)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """:func:`haversine_km` of one pair of points given in degrees, without numpy."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
 
 
 def _nearest_pc4(lat: float, lon: float) -> int:

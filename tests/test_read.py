@@ -106,6 +106,8 @@ BAD_CELLS = [
     ({"postcode": "", "lat": "51.9"}, "lon", "latitude and longitude must be given together"),
     ({"postcode": "", "lat": "noord", "lon": "4.5"}, "lat", "not a number"),
     ({"postcode": "", "lat": "48.85", "lon": "2.35"}, "lat", "not in the Netherlands"),
+    ({"postcode": "", "lat": "51.2194", "lon": "4.4025"}, "lat", "17 km away"),  # Antwerp
+    ({"postcode": "", "lat": "53,0", "lon": "3,5"}, "lat", "not in the Netherlands"),  # sea
     ({"postcode": ""}, "postcode", "no address given"),
     ({"availability": "sat-morning|funday"}, "availability", "not a time slot"),
     ({"transport": "bike|rocket"}, "transport", "not a way of travelling"),
@@ -334,6 +336,17 @@ def test_every_register_place_name_is_found() -> None:
         loc = _geo.locate_place(name)
         _, pc4, lat, lon = max(register[name])
         assert (loc.place, loc.pc4, loc.lat, loc.lon) == (name, pc4, lat, lon)
+
+
+def test_every_dutch_place_is_a_point_in_the_netherlands() -> None:
+    """Coordinates anywhere a Dutch town, village or district lies are accepted (the check
+    for points abroad must not catch remote Dutch ones, such as the Wadden islands')."""
+    text = (Path(_geo.__file__).parent / "data" / "nl_places.csv").read_text("utf-8")
+    places = list(csv.DictReader(io.StringIO(text)))
+    assert len(places) > 7_000
+    for r in places:
+        loc = _geo.locate_point(float(r["lat"]), float(r["lon"]))
+        assert loc.pc4 is not None
 
 
 def test_utf8_with_bom(tmp_path: Path) -> None:
