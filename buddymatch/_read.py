@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 from buddymatch import _fork, _gc
 from buddymatch._errors import Problem, RosterError
 from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
-from buddymatch._table import Kind, RawRow, Table, read_table
+from buddymatch._table import Kind, RawRow, Table, column_letter, read_table
 from buddymatch._vocab import CellError, parse_bool, parse_whole
 
 if TYPE_CHECKING:
@@ -311,6 +311,7 @@ def read_outcomes(path: str | os.PathLike[str], *, sheet: str | None = None) -> 
         return result
     for raw in table.rows:
         outcome, problems = _outcome_row(table, raw)
+        problems += _beyond_header(table, raw)
         _collect(result, raw, problems)
         if outcome is not None and not problems:
             result.outcomes.append(outcome)
@@ -335,6 +336,7 @@ def read_pairs(
         problems = [
             _missing(table, raw, c) for c, v in (("newcomer_id", nid), ("local_id", lid)) if not v
         ]
+        problems += _beyond_header(table, raw)
         _collect(result, raw, problems)
         if not problems:
             result.pairs.append(PairRow(nid, lid, raw.number, table.source))
@@ -382,8 +384,9 @@ def _read_people(
         known = {c: table.column(c) for c in table.columns if c is not None}
         people = builder.build_rows(known, len(table))
         earlier = _earlier_rows(known.get("id", []), table)
+        unsure = earlier.keys() | table.overflowing
         for index, person in enumerate(people):
-            if person is not None and index not in earlier:
+            if person is not None and index not in unsure:
                 roster.people.append(person)
                 continue
             raw = table.row(index)
@@ -413,6 +416,7 @@ def _checked_row(
     """A row validated on its own: its profile, or every problem of the row (address,
     cells and an id that row ``earlier`` already has) together."""
     problems = [] if earlier is None else [_duplicate_id(table, raw, earlier)]
+    problems += _beyond_header(table, raw)
     data: dict[str, Any] = {k: v for k, v in raw.values.items() if v}
     try:
         data = locate_row(data)
@@ -442,6 +446,26 @@ def _earlier_rows(ids: list[str], table: Table) -> dict[int, int]:
             if first != number:
                 earlier[index] = first
     return earlier
+
+
+def _beyond_header(table: Table, raw: RawRow) -> list[Problem]:
+    """The row's first filled cell in a column without a name, if any, as a problem: its
+    text would be lost (or the row's cells have shifted), so the row is not read as it
+    stands. The cell is not shown: it may be a note about the person."""
+    at = table.unnamed_cell(raw.cells)
+    if at is None:
+        return []
+    return [
+        Problem(
+            table.source,
+            raw.number,
+            column_letter(at),
+            "this cell has no column name in the first row, so it cannot be read (or the "
+            "row's cells have shifted: a ; or , inside a cell without quotes does that)",
+            "cells only under named columns: name the column in the first row, or move "
+            "or remove the cell",
+        )
+    ]
 
 
 def _duplicate_id(table: Table, raw: RawRow, earlier: int) -> Problem:

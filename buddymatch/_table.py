@@ -145,6 +145,28 @@ class Table:
         """The fewest cells in a row: every column left of it is in every row."""
         return min(map(len, self._cells), default=0)
 
+    def unnamed_cell(self, cells: Sequence[str]) -> int | None:
+        """The position of a row's first filled cell right of the last named column (under
+        an empty header cell or beyond the header): a note typed beside the table, or cells
+        shifted by a delimiter inside a cell without quotes. ``None`` if there is none.
+        (An unnamed column left of a named one, such as a row-number column, is ignored.)"""
+        return next((i for i in range(self._named, len(cells)) if cells[i].strip()), None)
+
+    @functools.cached_property
+    def _named(self) -> int:
+        """How many columns there are up to and including the last one with a name."""
+        return max((i + 1 for i, h in enumerate(self.original_header) if h.strip()), default=0)
+
+    @functools.cached_property
+    def overflowing(self) -> frozenset[int]:
+        """Data rows (by index) with a filled cell right of the last named column
+        (:meth:`unnamed_cell`). Empty cells there (Excel's trailing ``;``) do not count."""
+        if max(map(len, self._cells), default=0) <= self._named:
+            return frozenset()
+        return frozenset(
+            i for i, cells in enumerate(self._cells) if self.unnamed_cell(cells) is not None
+        )
+
     def has(self, column: str) -> bool:
         return column in self.columns
 
@@ -154,6 +176,16 @@ class Table:
             if canonical == column:
                 return written.strip()
         return column
+
+
+def column_letter(index: int) -> str:
+    """A column's letters as a spreadsheet shows them: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def normalise_header(text: str) -> str:

@@ -103,6 +103,7 @@ def test_rejected_rows_keep_everything_the_user_gave(tmp_path: Path) -> None:
     ]
     assert "postcode: this postcode area is not known" in first[1]
     assert "talen: 'Z9' is not a language level" in first[1]
+    assert "F: this cell has no column name" in first[1]  # "extra cel" is right of the table
     assert second[:3] == [
         "4",
         "talen: no language given (expected languages written like "
@@ -113,7 +114,7 @@ def test_rejected_rows_keep_everything_the_user_gave(tmp_path: Path) -> None:
 
     # The rejected file, once fixed, reads back as a roster: row/problems are extra columns.
     again = read_newcomers(out)
-    assert again.rows_read == 2 and [p.row for p in again.problems] == [2, 2, 3]
+    assert again.rows_read == 2 and [p.row for p in again.problems] == [2, 2, 2, 3]
 
 
 def test_rejected_rows_of_several_files(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from buddymatch._read import (
     read_outcomes,
     read_pairs,
 )
-from buddymatch._table import cell_text, decode, read_table, sniff_delimiter
+from buddymatch._table import cell_text, column_letter, decode, read_table, sniff_delimiter
 from buddymatch._vocab import (
     DAYS,
     PARTS,
@@ -377,6 +377,65 @@ def test_quoted_newline_and_blank_lines_keep_row_numbers(tmp_path: Path) -> None
     roster = read_newcomers(path)
     assert only(roster.problems).row == 5
     assert roster.people[0].name == "Ali\r\nBaba" and roster.rows_read == 2
+
+
+def test_a_filled_cell_beyond_the_header_rejects_the_row_and_is_kept(tmp_path: Path) -> None:
+    """A note typed beside the table (or cells shifted by an unquoted delimiter) would be
+    lost: the row is rejected at that cell's column letter, with the cell kept; empty
+    cells beyond the header (Excel's trailing ;) are no problem."""
+    text = (
+        "nummer;naam;postcode;talen\r\n"
+        "N1;Jan;3071;ar;;\r\n"  # empty trailing cells: fine
+        "N2;Piet;3071;ar;;bel eerst haar zus\r\n"  # a note in column F
+        "N3;Anna;3071;nl:A2\r\n"
+    )
+    path = tmp_path / "n.csv"
+    path.write_text(text, encoding="cp1252", newline="")
+    roster = read_newcomers(path)
+    assert [p.id for p in roster.people] == ["N1", "N3"]
+    problem = only(roster.problems)
+    assert (problem.row, problem.column) == (3, "F") and "no column name" in str(problem)
+    assert "zus" not in str(problem)  # a note may be about the person: never echoed
+    (rejected,) = roster.rejected
+    assert rejected.cells[-1] == "bel eerst haar zus"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_note_under_an_unnamed_column_right_of_the_table(tmp_path: Path, suffix: str) -> None:
+    """Excel writes every row as wide as the widest, so a note beside the table comes with
+    an empty header cell above it; a row-number column without a name (as pandas writes)
+    is left alone."""
+    header = ["", "id", "postcode", "languages", "", ""]
+    rows = [["1", "N1", "3071", "ar", "", ""], ["2", "N2", "3071", "ar", "", "call first"]]
+    if suffix == ".csv":
+        path = write_csv(tmp_path / "n.csv", header, rows)
+    else:
+        path = write_workbook(tmp_path / "n.xlsx", {"Sheet": [header, *rows]})
+    roster = read_newcomers(path)
+    assert [p.id for p in roster.people] == ["N1"]
+    assert (only(roster.problems).row, only(roster.problems).column) == (3, "F")
+
+
+def test_a_filled_cell_beyond_the_header_in_pairs_and_outcomes(tmp_path: Path) -> None:
+    pairs = tmp_path / "pinned.csv"
+    pairs.write_text("newcomer_id,local_id\nN1,L1\nN2,L2,extra\n", encoding="utf-8")
+    table = read_pairs(pairs, kind="pinned")
+    assert [p.newcomer_id for p in table.pairs] == ["N1"] and only(table.problems).column == "C"
+    outcomes = tmp_path / "outcomes.csv"
+    outcomes.write_text("newcomer_id;local_id;met_count\nN1;L1;2;;x\n", encoding="utf-8")
+    table = read_outcomes(outcomes)
+    assert table.outcomes == [] and only(table.problems).column == "E"
+
+
+@given(st.integers(min_value=0, max_value=20_000))
+def test_column_letters_are_those_a_spreadsheet_shows(index: int) -> None:
+    letters = column_letter(index)
+    assert letters.isalpha() and letters.isupper()
+    value = 0
+    for ch in letters:  # bijective base 26: A = 1 … Z = 26
+        value = value * 26 + ord(ch) - ord("A") + 1
+    assert value - 1 == index
+    assert [column_letter(i) for i in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
 
 
 def test_excel_sep_line(tmp_path: Path) -> None:
