@@ -27,22 +27,38 @@ def _join_or(words: Sequence[str]) -> str:
     return ", ".join(words[:-1]) + " or " + words[-1]
 
 
+def _join_and(words: Sequence[str]) -> str:
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _modes(mask: int) -> str:
     """The travel modes of a bitmask as a phrase: "on foot or by bike"."""
     return _join_or([MODE_PHRASES[m] for b, m in enumerate(MODES) if (mask >> b) & 1])
+
+
+def _the_locals(n: int) -> str:
+    """ "the only local", "both locals", "all 5 locals"."""
+    return "the only local" if n == 1 else "both locals" if n == 2 else f"all {n} locals"
 
 
 def _locals(n: int) -> str:
     return "1 local" if n == 1 else f"{n} locals"
 
 
-def _limited_modes(mask: int, weights: Weights) -> list[str]:
-    """The modes of a bitmask that run only at some times, described."""
-    out = []
-    for b, m in enumerate(MODES):
-        if (mask >> b) & 1 and weights.mode(m).runs != "all":
-            out.append(MODE_WORDS[m])
-    return out
+def _limited_modes(mask: int, weights: Weights) -> str:
+    """The modes of a bitmask that run only at some times, as a clause ("the village car
+    runs only at some times"); "" when all of them run at any time."""
+    words = [
+        MODE_WORDS[m] if m == "public_transport" else f"the {MODE_WORDS[m]}"
+        for b, m in enumerate(MODES)
+        if (mask >> b) & 1 and weights.mode(m).runs != "all"
+    ]
+    if not words:
+        return ""
+    return f"{_join_and(words)} {'runs' if len(words) == 1 else 'run'} only at some times"
 
 
 def explain_unmatched(
@@ -94,6 +110,7 @@ def explain_waiting(
         speaks[k].append(vocab.languages[c])
     modes = newcomers.modes[rows].tolist()
     gender_unknown = (newcomers.gender[rows] == 0).tolist()
+    wants_same = newcomers.wants_same_gender[rows].tolist()
     phrase = {mask: _modes(mask) for mask in set(modes)}
     max_travel = newcomers.max_travel[rows].tolist()
     left = {stage: counts[stage][rows].tolist() for stage in STAGES}
@@ -138,7 +155,7 @@ def explain_waiting(
         elif left["transport_runs"][k] == 0:
             n = left["time"][k]
             limited = _limited_modes(modes[k], weights)
-            why = f" ({_join_or(limited)} only run at some times)" if limited else ""
+            why = f" ({limited})" if limited else ""
             code, text = (
                 "transport_runs",
                 (
@@ -151,9 +168,13 @@ def explain_waiting(
             code, text = (
                 "gender",
                 (
-                    f"{'the only local' if n == 1 else f'all {n} locals'} who "
-                    f"{'fits' if n == 1 else 'fit'} otherwise "
-                    f"{'is' if n == 1 else 'are'} ruled out by the gender preference"
+                    f"{_the_locals(n)} who {'fits' if n == 1 else 'fit'} otherwise "
+                    f"{'is' if n == 1 else 'are'} ruled out by "
+                    + (
+                        "this newcomer's wish for a buddy of the same gender"
+                        if wants_same[k]
+                        else "their own wish for a buddy of the same gender"
+                    )
                     + (
                         "; this newcomer's gender is not in the roster, and a same-gender "
                         "pair needs both genders"
@@ -165,7 +186,7 @@ def explain_waiting(
         elif n_workable[k] == 0:
             code, text = (
                 "forbidden",
-                "every workable local is on the forbidden list for this newcomer",
+                "every local who fits is on the forbidden list for this newcomer",
             )
         elif n_worth[k] == 0:
             code, text = (
@@ -183,15 +204,15 @@ def explain_waiting(
                 "taken",
                 (
                     (
-                        f"the only workable local ({shown}) is"
+                        f"the only local who fits ({shown}) is already paired with another newcomer"
                         if n == 1
-                        else f"all {n} workable locals ({shown}) are"
+                        else f"{_the_locals(n)} who fit ({shown}) are already paired with "
+                        "other newcomers"
                     )
-                    + " paired with other newcomers"
                     + (
-                        "; no other choice matches more people"
+                        "; pairing differently would not match more people"
                         if objective == "count"
-                        else "; this gives the highest total score"
+                        else "; this pairing gives the highest total score"
                     )
                 ),
             )

@@ -40,6 +40,13 @@ CASES: dict[str, tuple[dict[str, object], tuple[int, ...], int, int, int]] = {
     ),
     "gender_one": ({"languages": "nl:B1", "gender": "f"}, (3, 3, 2, 1, 0), 0, 0, 0),
     "gender_many": ({"languages": "nl:B1", "gender": "m"}, (5, 5, 4, 3, 0), 0, 0, 0),
+    "gender_own": (
+        {"languages": "nl:B1", "gender": "f", "gender_preference": "same"},
+        (5, 5, 4, 3, 0),
+        0,
+        0,
+        0,
+    ),
     "gender_unknown": (
         {"languages": "nl:B1", "gender_preference": "same"},
         (5, 5, 4, 2, 0),
@@ -76,24 +83,33 @@ EXPECTED = {
     "transport_runs": (
         "transport_runs",
         "2 locals fit on language and free time, but no way of travelling between them runs "
-        "in the free time they share (village car or neighbourhood bus only run at some times)",
+        "in the free time they share (the village car and the neighbourhood bus run only at some "
+        "times)",
     ),
     "gender_one": (
         "gender",
-        "the only local who fits otherwise is ruled out by the gender preference",
+        "the only local who fits otherwise is ruled out by their own wish for a buddy of the "
+        "same gender",
     ),
     "gender_many": (
         "gender",
-        "all 3 locals who fit otherwise are ruled out by the gender preference",
+        "all 3 locals who fit otherwise are ruled out by their own wish for a buddy of the same "
+        "gender",
+    ),
+    "gender_own": (
+        "gender",
+        "all 3 locals who fit otherwise are ruled out by this newcomer's wish for a buddy of "
+        "the same gender",
     ),
     "gender_unknown": (
         "gender",
-        "all 2 locals who fit otherwise are ruled out by the gender preference; this "
-        "newcomer's gender is not in the roster, and a same-gender pair needs both genders",
+        "both locals who fit otherwise are ruled out by this newcomer's wish for a buddy of "
+        "the same gender; this newcomer's gender is not in the roster, and a same-gender pair "
+        "needs both genders",
     ),
     "forbidden": (
         "forbidden",
-        "every workable local is on the forbidden list for this newcomer",
+        "every local who fits is on the forbidden list for this newcomer",
     ),
     "not_worth": (
         "not_worth",
@@ -101,13 +117,13 @@ EXPECTED = {
     ),
     "taken_one": (
         "taken",
-        "the only workable local (L0) is paired with other newcomers; no other choice matches "
-        "more people",
+        "the only local who fits (L0) is already paired with another newcomer; pairing "
+        "differently would not match more people",
     ),
     "taken_many": (
         "taken",
-        "all 7 workable locals (L0, L1, L2, L3, L4 …) are paired with other newcomers; no "
-        "other choice matches more people",
+        "all 7 locals who fit (L0, L1, L2, L3, L4 …) are already paired with other newcomers; "
+        "pairing differently would not match more people",
     ),
 }
 
@@ -150,7 +166,7 @@ def test_taken_under_the_score_objective_says_so() -> None:
     names, pool, vocab, counts, workable, worth, ids = _setting()
     i = names.index("taken_one")
     got = explain_unmatched(i, pool, vocab, W, counts, workable, worth, ids[i], "score")
-    assert got.reason.endswith("; this gives the highest total score")
+    assert got.reason.endswith("; this pairing gives the highest total score")
 
 
 @pytest.mark.parametrize("objective", ["count", "score"])
