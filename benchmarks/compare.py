@@ -164,13 +164,17 @@ def read_matches(path: Path) -> tuple[int, int, list[str]]:
     matched, units, problems = 0, 0, []
     seen: set[str] = set()
     with path.open(encoding="utf-8-sig", newline="") as fh:  # written with a BOM for Excel
-        for row in csv.DictReader(fh):
+        # In the newcomers roster's dialect: "," or ";" with decimal commas (Dutch Excel).
+        dutch = fh.readline().count(";") > 0
+        fh.seek(0)
+        for row in csv.DictReader(fh, delimiter=";" if dutch else ","):
             if row["newcomer_id"] in seen:
                 problems.append(f"newcomer {row['newcomer_id']} appears twice")
             seen.add(row["newcomer_id"])
             if row["local_id"]:
                 matched += 1
-                units += round(float(row["score"].lstrip("'")) * SCORE_SCALE)  # '-x: Excel-safe
+                score = row["score"].lstrip("'").replace(",", ".")  # '-x: Excel-safe
+                units += round(float(score) * SCORE_SCALE)
     return matched, units, problems
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 from buddymatch._csvout import write_csv
 from buddymatch._result import MatchResult, Pair
@@ -51,16 +52,28 @@ def pair_reason(p: Pair) -> str:
     return "; ".join(parts)
 
 
-def match_rows(result: MatchResult) -> list[list[str]]:
+# The columns that hold numbers with decimals (written with a decimal comma for Dutch Excel).
+_DECIMAL_COLUMNS: Final = tuple(
+    i
+    for i, name in enumerate(HEADER)
+    if name in ("score", "probability", "travel_min") or name.startswith("contribution_")
+)
+
+
+def match_rows(result: MatchResult, *, decimal_comma: bool = False) -> list[list[str]]:
     """The rows of matches.csv after its header: the pairs, then the newcomers waiting."""
-    return list(_rows(result))
+    return list(_rows(result, decimal_comma))
 
 
-def _rows(result: MatchResult) -> Iterator[list[str]]:
+def _rows(result: MatchResult, decimal_comma: bool = False) -> Iterator[list[str]]:
     """:func:`match_rows` one at a time: writing them never holds them all at once (at
     national scale they would be one of the largest things in memory)."""
     for p in result.pairs:
-        yield _pair_row(p)
+        row = _pair_row(p)
+        if decimal_comma:
+            for i in _DECIMAL_COLUMNS:
+                row[i] = row[i].replace(".", ",")
+        yield row
     blanks = [""] * (len(HEADER) - 2)
     for u in result.unmatched:
         yield [u.newcomer_id, *blanks, u.reason]
@@ -87,7 +100,11 @@ def _pair_row(p: Pair) -> list[str]:
     ]
 
 
-def write_matches(result: MatchResult, path: str | Path) -> Path:
+def write_matches(result: MatchResult, path: str | Path, *, delimiter: str = ",") -> Path:
+    """Write matches.csv. With ``delimiter=";"`` (what Dutch Excel writes, and opens with a
+    double click) numbers get a decimal comma too: Dutch Excel reads ``1.235`` as one
+    thousand two hundred and thirty-five. The command line writes in the dialect of the
+    newcomers roster it was given."""
     path = Path(path)
-    write_csv(path, list(HEADER), _rows(result), delimiter=",")
+    write_csv(path, list(HEADER), _rows(result, delimiter == ";"), delimiter=delimiter)
     return path

@@ -236,7 +236,7 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
     for note in result.notes:
         console.print(f"note: {note}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    write_matches(result, args.output)
+    write_matches(result, args.output, delimiter=_matches_delimiter(newcomers.delimiter))
     if args.report:
         from buddymatch._report import write_match_report
 
@@ -250,6 +250,12 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
     console.print(result.summary())
     console.print(f"Matches written to {args.output}")
     return EXIT_OK
+
+
+def _matches_delimiter(roster_delimiter: str | None) -> str:
+    """matches.csv in the newcomers roster's dialect: ``;`` (with decimal commas) when the
+    roster came from Dutch Excel, else ``,``; workbooks (no delimiter) get ``;``."""
+    return "," if roster_delimiter in (",", "\t") else ";"
 
 
 def _cmd_validate(args: argparse.Namespace, console: Console) -> int:

@@ -73,9 +73,14 @@ def test_match_goes_on_with_good_rows_and_names_every_bad_one(
         "Ingrid",
     ):
         assert name not in text
-    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig"))))
+    # A Dutch Excel roster (;) gives a matches.csv Dutch Excel opens: ; and decimal commas.
+    rows = list(csv.DictReader(io.StringIO(out.read_text("utf-8-sig")), delimiter=";"))
     pairs = {r["newcomer_id"]: r["local_id"] for r in rows if r["local_id"]}
     assert pairs == {"N1": "L2", "N2": "L1"} or pairs == {"N1": "L1", "N2": "L1"}
+    for r in rows:
+        if r["local_id"]:
+            assert "," in r["score"] and "." not in r["score"]
+            assert float(r["score"].replace(",", ".")) > 0
     rejected = (tmp_path / "out" / "matches.rejected.csv").read_text("utf-8-sig")
     assert "Zoë" not in rejected  # accepted rows are not in the rejected file
     assert "José" not in rejected

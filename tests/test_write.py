@@ -88,3 +88,28 @@ def test_file_is_the_header_then_the_rows_escaped(tmp_path: Path) -> None:
     assert written[0] == list(HEADER)
     assert written[1:] == [[escape_cell(c) for c in row] for row in match_rows(result)]
     assert any(c.startswith("'-") for row in written for c in row)
+
+
+def test_dutch_excel_dialect_has_decimal_commas_in_the_number_columns(tmp_path: Path) -> None:
+    """With ``;`` the numbers use a decimal comma (Dutch Excel reads 1.235 as 1235); the
+    other cells, the reasons included, are as with ``,``."""
+    newcomers = read_newcomers(str(SAMPLES / "rotterdam_newcomers.csv")).people
+    locals_ = read_locals(str(SAMPLES / "rotterdam_locals.csv")).people
+    result = match(newcomers, locals_)
+    plain = write_matches(result, tmp_path / "plain.csv")
+    dutch = write_matches(result, tmp_path / "dutch.csv", delimiter=";")
+    with plain.open(encoding="utf-8-sig", newline="") as fh:
+        a = list(csv.reader(fh))
+    with dutch.open(encoding="utf-8-sig", newline="") as fh:
+        b = list(csv.reader(fh, delimiter=";"))
+    assert a[0] == b[0] == list(HEADER)
+    numbers = {"score", "probability", "travel_min"} | {f"contribution_{f}" for f in FEATURES}
+    changed = 0
+    for row_a, row_b in zip(a[1:], b[1:], strict=True):
+        for name, x, y in zip(HEADER, row_a, row_b, strict=True):
+            if name in numbers:
+                assert y == x.replace(".", ",")
+                changed += x != y
+            else:
+                assert y == x
+    assert changed > len(result.pairs)  # every pair has a score with decimals
