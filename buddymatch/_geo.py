@@ -192,8 +192,8 @@ def locate_point(lat: float, lon: float) -> Location:
             "latitude 50.7–53.6 and longitude 3.3–7.3 (decimal degrees, WGS84)",
         )
     t = _tables()
-    near = t.pc4[t.pc4_codes[_nearest_pc4(lat, lon)]]
-    away = _km(lat, lon, near.lat, near.lon)
+    nearest, away = _nearest_pc4(lat, lon)
+    near = t.pc4[t.pc4_codes[nearest]]
     if away > _MAX_KM_FROM_A_POSTCODE_AREA:
         raise CellError(
             f"this point is not in the Netherlands: the nearest Dutch postcode area is "
@@ -203,18 +203,9 @@ def locate_point(lat: float, lon: float) -> Location:
     return Location(lat, lon, near.pc4, near.place, near.municipality)
 
 
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """:func:`haversine_km` of one pair of points given in degrees, without numpy."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(min(max(a, 0.0), 1.0)))
-
-
-def _nearest_pc4(lat: float, lon: float) -> int:
-    """The index of the nearest postcode area's centre: the argmin of haversine_km.
+def _nearest_pc4(lat: float, lon: float) -> tuple[int, float]:
+    """The index of the nearest postcode area's centre (the argmin of haversine_km) and how
+    far it is in km (from the angle between the two, to well under a metre).
 
     Measuring every centre with haversine_km took most of the time of reading a roster with
     coordinates. The chord through the earth grows with the great-circle distance, and one
@@ -232,9 +223,10 @@ def _nearest_pc4(lat: float, lon: float) -> int:
     cosines[first] = -np.inf
     runner_up = float(cosines.max())
     if _chord(runner_up) - _chord(nearest) > _CLEAR_CHORD:
-        return first
+        return first, EARTH_RADIUS_KM * math.acos(min(nearest, 1.0))
     d = haversine_km(np.radians(lat), np.radians(lon), t.pc4_coords[:, 0], t.pc4_coords[:, 1])
-    return int(np.argmin(d))
+    at = int(np.argmin(d))
+    return at, float(d[at])
 
 
 def _chord(cosine: float) -> float:

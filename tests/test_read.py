@@ -897,4 +897,5 @@ def test_nearest_postcode_area_is_the_one_haversine_finds(
         a, b = np.argsort(d)[:2]
         lat, lon = (np.degrees(t.pc4_coords[a]) + np.degrees(t.pc4_coords[b])) / 2
     d = _geo.haversine_km(np.radians(lat), np.radians(lon), t.pc4_coords[:, 0], t.pc4_coords[:, 1])
-    assert _geo._nearest_pc4(float(lat), float(lon)) == int(np.argmin(d))
+    at, km = _geo._nearest_pc4(float(lat), float(lon))
+    assert at == int(np.argmin(d)) and km == pytest.approx(float(d[at]), abs=1e-3)
