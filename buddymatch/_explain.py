@@ -20,18 +20,12 @@ from buddymatch._vocab import MODE_PHRASES, MODE_WORDS, MODES, Level
 from buddymatch._weights import Weights
 
 
-def _join_or(words: Sequence[str]) -> str:
+def _join_or(words: Sequence[str], last: str = "or") -> str:
+    """ "a, b or c" (or with ``last="and"``: "a, b and c")."""
     words = list(words)
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _join_and(words: Sequence[str]) -> str:
-    words = list(words)
-    if len(words) <= 1:
-        return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]
 
 
 def _modes(mask: int) -> str:
@@ -58,7 +52,7 @@ def _limited_modes(mask: int, weights: Weights) -> str:
     ]
     if not words:
         return ""
-    return f"{_join_and(words)} {'runs' if len(words) == 1 else 'run'} only at some times"
+    return f"{_join_or(words, 'and')} {'runs' if len(words) == 1 else 'run'} only at some times"
 
 
 def explain_unmatched(
