@@ -32,11 +32,19 @@ if _typing.TYPE_CHECKING:
     from buddymatch._match import PairRequest, match
     from buddymatch._monitor import MonitorReport, monitor
     from buddymatch._profiles import Local, Newcomer
-    from buddymatch._read import Roster, read_locals, read_newcomers, read_outcomes, read_pairs
+    from buddymatch._read import (
+        PairRow,
+        Roster,
+        read_locals,
+        read_newcomers,
+        read_outcomes,
+        read_pairs,
+    )
     from buddymatch._report import write_match_report
     from buddymatch._report_leads import write_monitor_report, write_whatif_report
     from buddymatch._result import MatchResult, Pair, Unmatched
     from buddymatch._scenarios import run_scenarios
+    from buddymatch._vocab import Level
     from buddymatch._weights import Weights
     from buddymatch._write import write_matches
 
@@ -60,6 +68,7 @@ _HOME: _typing.Final = {
     "monitor": "_monitor",
     "Local": "_profiles",
     "Newcomer": "_profiles",
+    "PairRow": "_read",
     "Roster": "_read",
     "read_locals": "_read",
     "read_newcomers": "_read",
@@ -72,6 +81,7 @@ _HOME: _typing.Final = {
     "Pair": "_result",
     "Unmatched": "_result",
     "run_scenarios": "_scenarios",
+    "Level": "_vocab",
     "Weights": "_weights",
     "write_matches": "_write",
 }
@@ -95,12 +105,14 @@ __all__ = [
     "Cohort",
     "ConfigError",
     "LearnReport",
+    "Level",
     "Local",
     "MatchResult",
     "MonitorReport",
     "Newcomer",
     "Pair",
     "PairRequest",
+    "PairRow",
     "Problem",
     "Roster",
     "RosterError",

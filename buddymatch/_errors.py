@@ -55,8 +55,9 @@ class RosterError(BuddymatchError):
         super().__init__(f"{head}:\n{shown}{more}")
 
 
-class ConfigError(BuddymatchError):
-    """A weights or scenario file, or an option, that cannot be used as given."""
+class ConfigError(BuddymatchError, ValueError):
+    """A weights or scenario file, or an option, that cannot be used as given (also a
+    ``ValueError``: an argument with a value that cannot be used)."""
 
 
 class SolverRefusal(BuddymatchError):

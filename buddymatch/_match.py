@@ -20,6 +20,7 @@ from buddymatch._errors import ConfigError, Problem, RosterError
 from buddymatch._pool import Pool, PooledPeople, Vocabulary, build_pool, pools, sort_by_id
 from buddymatch._problem import SCORE_SCALE, AssignmentProblem
 from buddymatch._profiles import Local, Newcomer, Person
+from buddymatch._read import PairRow
 from buddymatch._result import MatchResult, Pair, Unmatched
 from buddymatch._vocab import MODES, Level
 from buddymatch._weights import FEATURES, Weights
@@ -45,11 +46,74 @@ class PairRequest:
     row: int | None = None
 
 
-def _requests(pairs: Iterable[PairRequest | tuple[str, str]], label: str) -> list[PairRequest]:
+PairLike = PairRequest | PairRow | tuple[str, str]
+
+
+def _requests(pairs: Iterable[PairLike], label: str) -> list[PairRequest]:
+    """Pairs as requests that know where they were written: a :class:`PairRequest`, a row
+    of :func:`~buddymatch.read_pairs` (its file and row), or ``(newcomer_id, local_id)``."""
     out = []
     for i, p in enumerate(pairs):
-        out.append(p if isinstance(p, PairRequest) else PairRequest(p[0], p[1], label, i + 1))
+        if isinstance(p, PairRequest):
+            out.append(p)
+        elif isinstance(p, PairRow):
+            out.append(PairRequest(p.newcomer_id, p.local_id, p.file, p.row))
+        elif isinstance(p, tuple | list) and len(p) == 2 and all(isinstance(x, str) for x in p):
+            out.append(PairRequest(p[0], p[1], label, i + 1))
+        else:
+            raise ConfigError(
+                f"{label}, item {i + 1}: not a pair of ids; expected (newcomer_id, local_id), "
+                "a PairRequest or a row of read_pairs()"
+            )
     return out
+
+
+def _check_options(
+    weights: object,
+    solver: str,
+    objective: str,
+    time_limit: float | None,
+    seed: int,
+    explore: float,
+    area_minimums: dict[str, int] | None,
+) -> None:
+    """Options a program passes wrongly, said as a :class:`ConfigError` before any work."""
+    from buddymatch.solvers import available_solvers
+
+    if not isinstance(weights, Weights):
+        raise ConfigError("weights must be a Weights (Weights.default(), or from_toml(path))")
+    if solver != "auto" and solver not in available_solvers():
+        names = ", ".join(available_solvers())
+        raise ConfigError(f"unknown solver {solver!r}; choose one of: auto, {names}")
+    if objective not in ("count", "score"):
+        raise ConfigError(f"objective must be 'count' or 'score', not {objective!r}")
+    if time_limit is not None and (
+        isinstance(time_limit, bool)
+        or not isinstance(time_limit, int | float)
+        or not math.isfinite(time_limit)
+        or time_limit <= 0
+    ):
+        raise ConfigError(f"time_limit must be a number of seconds above 0, not {time_limit!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**31:
+        raise ConfigError(f"seed must be a whole number from 0 to 2**31 - 1, not {seed!r}")
+    if (
+        isinstance(explore, bool)
+        or not isinstance(explore, int | float)
+        or not 0 <= explore <= 1  # also False for NaN
+    ):
+        raise ConfigError(f"explore must be a share from 0 to 1 (e.g. 0.05), not {explore!r}")
+    for area, least in (area_minimums or {}).items():
+        if isinstance(least, bool) or not isinstance(least, int) or least < 0:
+            raise ConfigError(f"the minimum for {area!r} must be a whole number ≥ 0")
+
+
+def _check_unique_ids(people: Sequence[Person], side: str) -> None:
+    """Two profiles with one id would be matched as two people, each pair counted apart."""
+    seen = Counter(p.id for p in people)
+    twice = sorted(i for i, n in seen.items() if n > 1)
+    if twice:
+        shown = ", ".join(twice[:5]) + (f" and {len(twice) - 5} more" if len(twice) > 5 else "")
+        raise ConfigError(f"{side}: each id must be used once; used more than once: {shown}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +154,10 @@ def prepare(
     from buddymatch import _candidates
 
     npeople, lpeople = _in_pool_order(newcomers), _in_pool_order(locals_)
+    if not isinstance(npeople, PooledPeople):  # pooled people come from a checked roster
+        _check_unique_ids(npeople, "newcomers")
+    if not isinstance(lpeople, PooledPeople):
+        _check_unique_ids(lpeople, "locals")
     vocab, npool, lpool = pools(npeople, lpeople)
     same_rules = (
         reuse is not None
@@ -243,8 +311,8 @@ def match(
     objective: Literal["count", "score"] = "count",
     time_limit: float | None = None,
     seed: int = 0,
-    pinned: Iterable[PairRequest | tuple[str, str]] = (),
-    forbidden: Iterable[PairRequest | tuple[str, str]] = (),
+    pinned: Iterable[PairLike] = (),
+    forbidden: Iterable[PairLike] = (),
     area_minimums: dict[str, int] | None = None,
     keep: Iterable[tuple[str, str]] = (),
     explore: float = 0.0,
@@ -263,9 +331,8 @@ def match(
     whatever the row order.
     """
     started = time.perf_counter()
-    weights = weights or Weights.default()
-    if objective not in ("count", "score"):
-        raise ValueError("objective must be 'count' or 'score'")
+    weights = Weights.default() if weights is None else weights
+    _check_options(weights, solver, objective, time_limit, seed, explore, area_minimums)
     return match_prepared(
         prepare(newcomers, locals_, weights),
         weights=weights,
@@ -290,8 +357,8 @@ def match_prepared(
     objective: Literal["count", "score"] = "count",
     time_limit: float | None = None,
     seed: int = 0,
-    pinned: Iterable[PairRequest | tuple[str, str]] = (),
-    forbidden: Iterable[PairRequest | tuple[str, str]] = (),
+    pinned: Iterable[PairLike] = (),
+    forbidden: Iterable[PairLike] = (),
     area_minimums: dict[str, int] | None = None,
     keep: Iterable[tuple[str, str]] = (),
     explore: float = 0.0,
@@ -301,8 +368,7 @@ def match_prepared(
     from buddymatch import solvers  # lazy: keeps `import buddymatch` light
 
     started = time.perf_counter() if started is None else started
-    if objective not in ("count", "score"):
-        raise ValueError("objective must be 'count' or 'score'")
+    _check_options(weights, solver, objective, time_limit, seed, explore, area_minimums)
     npool, lpool = prep.newcomers, prep.locals
     pair_n, pair_l, score = prep.pair_newcomer, prep.pair_local, prep.pair_score
     pins = _requests(pinned, "pinned pairs")
@@ -342,6 +408,14 @@ def match_prepared(
     area_of = None
     minimum = None
     if area_minimums:
+        lives = set(npool.municipality)
+        nowhere = sorted(a for a, least in area_minimums.items() if least and a not in lives)
+        if nowhere:
+            raise ConfigError(
+                "no newcomer lives in " + ", ".join(repr(a) for a in nowhere) + "; expected "
+                "municipalities as the rosters name them, e.g. "
+                + ", ".join(sorted(lives - {""})[:3])
+            )
         areas = sorted(area_minimums)
         area_index = {a: i for i, a in enumerate(areas)}
         area_of = np.array([area_index.get(mu, -1) for mu in npool.municipality], dtype=np.int64)
@@ -388,8 +462,6 @@ def match_prepared(
     if explore > 0:
         from buddymatch._learning import explore_pairs
 
-        if not 0 < explore <= 1:
-            raise ConfigError("--explore must be a share between 0 and 1, e.g. 0.05")
         ex = explore_pairs(
             problem.pair_newcomer,
             problem.pair_local,

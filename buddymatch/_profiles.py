@@ -9,6 +9,7 @@ of ``repr`` so they do not end up in logs by accident.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any, Final, Generic, Literal, TypeVar
@@ -142,12 +143,17 @@ class Person(BaseModel):
 
     # Built on first validation, not on import: the readers assemble most profiles from
     # checked cell values, and the command line forks its reading before that.
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+    # Errors never repeat what was given: a profile holds personal data.
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", defer_build=True, hide_input_in_errors=True
+    )
 
     id: str = Field(min_length=1)
     name: str | None = Field(default=None, repr=False)
-    lat: float
-    lon: float
+    # Always set from the postcode, place or coordinates given (``_locate``); the default
+    # only tells type checkers that a profile can be made without them.
+    lat: float = math.nan
+    lon: float = math.nan
     postcode: str | None = None
     place: str | None = None
     pc4: str | None = None
@@ -183,6 +189,11 @@ class Person(BaseModel):
     @field_validator("languages", mode="before")
     @classmethod
     def _languages(cls, v: Any) -> Any:
+        if isinstance(v, dict):  # {"ar": "native", "nl": Level.A2}: read as the cell would be
+            v = "|".join(
+                f"{code}:{lvl if isinstance(lvl, str) else Level(lvl).label}"
+                for code, lvl in v.items()
+            )
         return _cell(CELL_PARSERS["languages"], v)
 
     @field_validator("interests", mode="before")

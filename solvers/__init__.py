@@ -13,7 +13,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from buddymatch._errors import SolverRefusal
+from buddymatch._errors import ConfigError, SolverRefusal
 from buddymatch._problem import AssignmentProblem, IntArray, SolverOutput
 
 # Relative on purpose: this folder is ``buddymatch.solvers`` only through the editable
@@ -62,12 +62,12 @@ def available_solvers() -> list[str]:
 
 
 def get_solver(name: str) -> Solver:
-    """A fresh back-end by name; an unknown name is a ``ValueError`` listing the names."""
+    """A fresh back-end by name; an unknown name is a ``ConfigError`` listing the names."""
     try:
         factory = SOLVERS[name]
     except KeyError:
         names = ", ".join(available_solvers())
-        raise ValueError(f"unknown solver {name!r}; choose one of: auto, {names}") from None
+        raise ConfigError(f"unknown solver {name!r}; choose one of: auto, {names}") from None
     return factory()
 
 

@@ -24,12 +24,15 @@ SAMPLES = resources.files("buddymatch") / "data" / "samples"
 
 
 def _samples() -> tuple[list[Newcomer], list[Local]]:
-    """Both bundled regions together, so some pairs are far apart."""
+    """Both bundled regions together, so some pairs are far apart (ids prefixed by region:
+    both files number their people from 1)."""
     newcomers: list[Newcomer] = []
     locals_: list[Local] = []
     for region in ("rotterdam", "rivierenland"):
-        newcomers += read_newcomers(str(SAMPLES / f"{region}_newcomers.csv")).people
-        locals_ += read_locals(str(SAMPLES / f"{region}_locals.csv")).people
+        for p in read_newcomers(str(SAMPLES / f"{region}_newcomers.csv")).people:
+            newcomers.append(p.model_copy(update={"id": f"{region}-{p.id}"}))
+        for q in read_locals(str(SAMPLES / f"{region}_locals.csv")).people:
+            locals_.append(q.model_copy(update={"id": f"{region}-{q.id}"}))
     return newcomers, locals_
 
 
