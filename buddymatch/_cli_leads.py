@@ -10,6 +10,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
+
+from buddymatch._errors import ConfigError
 
 Command = Callable[[argparse.Namespace, Console], int]
 JSON_VERSION = 1
@@ -52,6 +55,8 @@ def _cmd_whatif(args: argparse.Namespace, console: Console) -> int:
     from buddymatch._compare import Figures, deltas, figures
     from buddymatch._scenarios import run_scenarios
 
+    if args.jobs < 1:
+        raise ConfigError(f"--jobs must be 1 or more (scenarios solved at once), not {args.jobs}")
     with console.status("Matching the base and every scenario…"):
         bases, runs = run_scenarios(
             args.scenarios, solver=args.solver, seed=args.seed, jobs=args.jobs
@@ -66,7 +71,9 @@ def _cmd_whatif(args: argparse.Namespace, console: Console) -> int:
 
     labels = {key: "base" if len(bases) == 1 else f"base {i + 1}" for key, i in base_index.items()}
     for i, (run, fig, _) in enumerate(rows, start=1):
-        console.print(f"[bold]{i}. {run.name}[/] (against {labels[run.base_key]})")
+        console.print(
+            Text.assemble((f"{i}. {run.name}", "bold"), f" (against {labels[run.base_key]})")
+        )
         for line in fig.changes:
             console.print(f"   {line}")
     t = Table(title="What-if comparison", title_justify="left")
@@ -126,6 +133,7 @@ def _cmd_whatif(args: argparse.Namespace, console: Console) -> int:
                 for r, f, d in rows
             ],
         }
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"Figures written to {args.json}")
     if args.report:
@@ -186,7 +194,7 @@ def _cmd_monitor(args: argparse.Namespace, console: Console) -> int:
             str(a.matched),
         )
     console.print(t)
-    console.print("[bold]Why newcomers wait[/]")
+    console.print("Why newcomers wait", style="bold")
     for a in ranked:
         for b in a.blocking:
             console.print(f"  {a.area}: {b.detail} ({b.newcomers})", soft_wrap=True)
@@ -206,6 +214,7 @@ def _cmd_monitor(args: argparse.Namespace, console: Console) -> int:
     )
     if args.json:
         data = {"version": JSON_VERSION, "kind": "monitor", **report.to_json()}
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
         console.print(f"Figures written to {args.json}")
     if args.report:

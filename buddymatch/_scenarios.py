@@ -8,11 +8,12 @@ should never get a silent no-op.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from pydantic import ValidationError
 
@@ -283,7 +284,9 @@ def _apply_sets(
     return out
 
 
-def _added(scenario: Scenario, key: str, model: type[P]) -> list[P]:
+def _added(scenario: Scenario, key: str, model: type[P], taken: set[str]) -> list[P]:
+    """The people a scenario adds, with ids that say where they came from; an id a roster
+    already has (``taken``, which grows) gets a suffix, so no added id clashes."""
     out: list[P] = []
     for k, block in enumerate(getattr(scenario, key), start=1):
         cells = {
@@ -293,6 +296,12 @@ def _added(scenario: Scenario, key: str, model: type[P]) -> list[P]:
         }
         for i in range(1, int(block.get("count", 1)) + 1):
             pid = f"whatif-{'add' if key == 'add_locals' else 'addn'}-{k}-{i:03d}"
+            pid = next(
+                c
+                for c in itertools.chain([pid], (f"{pid}-{j}" for j in itertools.count(2)))
+                if c not in taken
+            )
+            taken.add(pid)
             try:
                 out.append(model.model_validate({**cells, "id": pid}))
             except ValidationError as exc:
@@ -341,32 +350,54 @@ def apply_scenario(
                 f"{scenario.set[k].get('where', {})}); expected a filter that "
                 "matches at least one person"
             )
-    new_n += _added(scenario, "add_newcomers", Newcomer)
-    new_l += _added(scenario, "add_locals", Local)
+    new_n += _added(scenario, "add_newcomers", Newcomer, ids)
+    new_l += _added(scenario, "add_locals", Local, ids)
     weights = base_weights.updated(scenario.weight_changes, source=scenario.path.name)
     return Applied(new_n, new_l, weights, scenario.pin, scenario.forbid)
 
 
+# Template fields never shown: personal data, even made up for a scenario.
+_PERSONAL: Final = frozenset({"name", "naam", "gender", "geslacht", "age", "leeftijd"})
+
+
+def _words(value: object) -> str:
+    """A scenario value as a programme lead wrote it: lists joined with |, tables as
+    "key value" parts."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k.replace('_', ' ')} {_words(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "|".join(_words(v) for v in value)
+    return str(value)
+
+
+def _fields(block: dict[str, Any], skip: tuple[str, ...]) -> str:
+    return "; ".join(
+        f"{k.replace('_', ' ')} {_words(v)}"
+        for k, v in block.items()
+        if k not in skip and k.lower() not in _PERSONAL
+    )
+
+
 def scenario_summary(scenario: Scenario) -> list[str]:
-    """The changes a scenario makes, in words, for the report."""
+    """The changes a scenario makes, in words, for the report (never a template's name,
+    gender or age)."""
     lines = [
-        f"+{b.get('count', 1)} local(s): "
-        + ", ".join(f"{k}={v}" for k, v in b.items() if k != "count")
-        for b in scenario.add_locals
+        f"+{b.get('count', 1)} local(s): {_fields(b, ('count',))}" for b in scenario.add_locals
     ]
     lines += [
-        f"+{b.get('count', 1)} newcomer(s): "
-        + ", ".join(f"{k}={v}" for k, v in b.items() if k != "count")
+        f"+{b.get('count', 1)} newcomer(s): {_fields(b, ('count',))}"
         for b in scenario.add_newcomers
     ]
     if scenario.remove:
-        lines.append(f"remove {len(scenario.remove)} person(s)")
+        ids = sorted(set(scenario.remove))
+        shown = ", ".join(ids[:8]) + (f" and {len(ids) - 8} more" if len(ids) > 8 else "")
+        lines.append(f"remove {len(ids)} person(s): {shown}")
     for b in scenario.set:
-        changes = ", ".join(f"{k}={v}" for k, v in b.items() if k not in ("who", "where"))
-        lines.append(f"set for {b['who']} {b.get('where', {}) or '(all)'}: {changes}")
+        where = _words(b.get("where", {})) or "everyone"
+        lines.append(f"{b['who']} where {where}: {_fields(b, ('who', 'where'))}")
     for section, values in scenario.weight_changes.items():
         if values:
-            lines.append(f"{section}: {values}")
+            lines.append(f"{section.replace('_', ' ')}: {_words(values)}")
     lines += [f"pin {a}–{b}" for a, b in scenario.pin]
     lines += [f"forbid {a}–{b}" for a, b in scenario.forbid]
     return lines
@@ -385,9 +416,17 @@ class ScenarioRun:
     base_key: tuple[Path, Path, Path | None]
 
 
-def _read_base(newcomers: Path, locals_: Path) -> tuple[list[Newcomer], list[Local]]:
+def _read_base(
+    newcomers: Path, locals_: Path, scenario: Path
+) -> tuple[list[Newcomer], list[Local]]:
     from buddymatch._read import read_locals, read_newcomers
 
+    for key, path in (("newcomers", newcomers), ("locals", locals_)):
+        if not path.is_file():
+            raise ConfigError(
+                f"{scenario.name}: 'base.{key}' names {path}, which is not a file; expected "
+                "a roster path, relative to the scenario file's folder"
+            )
     n = read_newcomers(newcomers)
     n.raise_if_problems()
     loc = read_locals(locals_)
@@ -459,7 +498,7 @@ def run_scenarios(
         key = (s.newcomers, s.locals, s.weights_file)
         if key in bases:
             continue
-        people[key] = _read_base(s.newcomers, s.locals)
+        people[key] = _read_base(s.newcomers, s.locals, s.path)
         weights[key] = Weights.from_toml(s.weights_file) if s.weights_file else Weights.default()
         base = Scenario(
             name="base",

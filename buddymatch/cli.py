@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from buddymatch._errors import BuddymatchError, Problem
 
@@ -205,11 +206,14 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
     if problems:
         console.print(_problems_table(problems, "Rows with problems"))
         if args.strict:
-            console.print("[bold red]Stopped (--strict): fix these rows; no matches written.")
+            console.print(
+                "Stopped (--strict): fix these rows; no matches written.", style="bold red"
+            )
             return EXIT_INPUT
         if any(p.row is None for p in problems):
             console.print(
-                "[bold red]Stopped: a file cannot be read as a roster; no matches written."
+                "Stopped: a file cannot be read as a roster; no matches written.",
+                style="bold red",
             )
             return EXIT_INPUT
         rejected_path.parent.mkdir(parents=True, exist_ok=True)
@@ -232,7 +236,7 @@ def _cmd_match(args: argparse.Namespace, console: Console) -> int:
         explore=args.explore,
     )
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/] {w}")
+        console.print(Text.assemble(("warning:", "yellow"), f" {w}"))
     for note in result.notes:
         console.print(f"note: {note}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +305,9 @@ def _cmd_demo(args: argparse.Namespace, console: Console) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    console = Console(stderr=False)
+    # No console markup: messages hold text from files ("[[add_locals]] block 1", paths
+    # with brackets) that rich would otherwise take for styles and drop.
+    console = Console(stderr=False, markup=False)
     args = _parser().parse_args(argv)
     commands = {"match": _cmd_match, "validate": _cmd_validate, "demo": _cmd_demo, **_EXTRA}
     try:
@@ -311,7 +317,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if problems:
             console.print(_problems_table(problems, "Problems"))
         else:
-            console.print(f"[bold red]error:[/] {exc}")
+            console.print(Text.assemble(("error:", "bold red"), f" {exc}"))
         return EXIT_INPUT
     except KeyboardInterrupt:
         return EXIT_INPUT
@@ -319,8 +325,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("BUDDYMATCH_DEBUG"):
             raise
         console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}. This is a bug in "
-            "buddymatch; run again with BUDDYMATCH_DEBUG=1 and report the output."
+            Text.assemble(
+                ("internal error:", "bold red"),
+                f" {type(exc).__name__}. This is a bug in buddymatch; run again with "
+                "BUDDYMATCH_DEBUG=1 and report the output.",
+            )
         )
         return EXIT_INTERNAL
 

@@ -198,3 +198,66 @@ languages = "ar:native|nl:A1"
     ids = sorted(p.id for p in runs[0].newcomers if p.id.startswith("whatif"))
     assert ids == ["whatif-addn-1-001", "whatif-addn-1-002"]
     assert all(isinstance(p, Newcomer) for p in runs[0].newcomers)
+
+
+def test_added_ids_never_clash_with_roster_ids(base_dir: Path) -> None:
+    """The contract: added people never get an id a roster could already have."""
+    (base_dir / "l.csv").write_text(
+        LOCALS + "whatif-add-1-002,4001,nl:native,sat,bike,1\n", encoding="utf-8"
+    )
+    path = _scenario(
+        base_dir, "a.toml", '[[add_locals]]\ncount = 3\nplace = "Tiel"\nlanguages = "nl:B1"\n'
+    )
+    _, (run,) = run_scenarios([path])
+    ids = [loc.id for loc in run.locals]
+    assert len(ids) == len(set(ids)) == 4 + 3
+    assert "whatif-add-1-002-2" in ids
+
+
+def test_changes_are_told_in_words_without_personal_fields(base_dir: Path) -> None:
+    path = _scenario(
+        base_dir,
+        "w.toml",
+        """
+[[remove]]
+ids = ["L1", "L1", "N6"]
+[[add_locals]]
+count = 2
+place = "Tiel"
+languages = "ar:native|nl:native"
+name = "Jan Testpersoon"
+gender = "f"
+age = 44
+[[set]]
+who = "newcomers"
+where = { place = "Tiel" }
+add_transport = "village_car"
+""",
+    )
+    _, (run,) = run_scenarios([path])
+    text = "\n".join(run.changes)
+    for personal in ("Jan", "Testpersoon", "gender", "44"):
+        assert personal not in text
+    assert "+2 local(s): place Tiel; languages ar:native|nl:native" in text
+    assert "remove 2 person(s): L1, N6" in text
+    assert "newcomers where place Tiel: add transport village_car" in text
+
+
+def test_a_base_roster_that_is_not_there_is_named(base_dir: Path) -> None:
+    path = base_dir / "m.toml"
+    path.write_text('[base]\nnewcomers = "nieuwkomers.csv"\nlocals = "l.csv"\n')
+    with pytest.raises(ConfigError, match=r"m\.toml: 'base\.newcomers' names .*not a file"):
+        run_scenarios([path])
+
+
+def test_the_command_line_shows_block_names_and_refuses_no_jobs(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Messages keep their [[...]] (the console would take them for styles) and --jobs
+    below 1 is an input error, not a crash."""
+    path = _scenario(base_dir, "p.toml", '[[add_locals]]\nplace = "Atlantis"\nlanguages = "nl"\n')
+    assert main(["whatif", str(path)]) == 2
+    assert "[[add_locals]] block 1" in " ".join(capsys.readouterr().out.split())
+    ok = _scenario(base_dir, "ok.toml", '[[add_locals]]\nplace = "Tiel"\nlanguages = "nl"\n')
+    assert main(["whatif", str(ok), "--jobs", "0"]) == 2
+    assert "--jobs must be 1 or more" in capsys.readouterr().out
