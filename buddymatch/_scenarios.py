@@ -119,7 +119,12 @@ def load_scenario(path: str | Path, *, _seen: tuple[Path, ...] = ()) -> Scenario
             weights_file=(path.parent / base["weights"]).resolve() if "weights" in base else None,
         )
     elif "extends" in data:
-        parent = load_scenario(path.parent / str(data["extends"]), _seen=(*_seen, path))
+        target = path.parent / str(data["extends"])
+        if not target.is_file():
+            raise _err(
+                path, "extends", f"names {target}, which is not a file", "a scenario file path"
+            )
+        parent = load_scenario(target, _seen=(*_seen, path))
     else:
         raise _err(path, "base", "is missing", 'a [base] table or extends = "other.toml"')
 
@@ -278,8 +283,7 @@ def _apply_sets(
                     out[i] = rebuild_person(model, person, changes)
                 except ValidationError as exc:
                     raise ConfigError(
-                        f"{scenario.path.name}: [[set]] block {k + 1} gives {person.id} a value "
-                        f"that cannot be used: {exc.errors()[0]['msg']}"
+                        f"{scenario.path.name}: [[set]] block {k + 1}: {_why(exc)}"
                     ) from None
     return out
 
@@ -305,12 +309,23 @@ def _added(scenario: Scenario, key: str, model: type[P], taken: set[str]) -> lis
             try:
                 out.append(model.model_validate({**cells, "id": pid}))
             except ValidationError as exc:
-                first = exc.errors()[0]
                 raise ConfigError(
-                    f"{scenario.path.name}: [[{key}]] block {k}: {first['msg']}"
-                    + (f" (in '{first['loc'][0]}')" if first["loc"] else "")
+                    f"{scenario.path.name}: [[{key}]] block {k}: {_why(exc)}"
                 ) from None
     return out
+
+
+def _why(exc: ValidationError) -> str:
+    """A profile's first error in a scenario's words: the key, what is wrong with it, and
+    what is expected (as a roster cell would be told)."""
+    from buddymatch._read import COLUMN_HELP
+
+    err = exc.errors()[0]
+    ctx = err.get("ctx") or {}
+    key = str(err["loc"][0]) if err["loc"] else str(ctx.get("column") or "")
+    expected = ctx.get("expected") or COLUMN_HELP.get(key)
+    message = err["msg"][0].lower() + err["msg"][1:] if err["msg"] else "cannot be used"
+    return (f"'{key}': " if key else "") + message + (f"; expected {expected}" if expected else "")
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,26 @@ class ScoreModel(BaseModel):
     intercept: float = 0.0
 
 
+def _said(error: Any) -> str:
+    """One validation error with the key as the TOML file writes it (``travel.bike.speed``,
+    not ``travel_modes``) and, for a key that does not exist, the keys that do."""
+    loc = [str(p) for p in error["loc"]]
+    if loc and loc[0] == "travel_modes":
+        loc[0] = "travel"
+    key = ".".join(loc)
+    if error["type"] == "extra_forbidden":
+        sections: dict[str, type[BaseModel]] = {
+            "rules": Rules,
+            "travel": ModeSpeed,
+            "model": ScoreModel,
+        }
+        if loc[0] in sections:
+            names = ", ".join(sections[loc[0]].model_fields)
+            return f"{key} is not a setting; expected one of {names}"
+        return f"{key} is not a weight; expected one of {', '.join(FEATURES)}"
+    return f"{key}: {error['msg'][0].lower()}{error['msg'][1:]}"
+
+
 class Weights(BaseModel):
     """Feature weights, hard rules and travel modes (see ``default_weights.toml``)."""
 
@@ -163,8 +183,7 @@ class Weights(BaseModel):
                 }
             )
         except ValidationError as exc:
-            lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
-            raise ConfigError(f"{source}: " + "; ".join(lines)) from None
+            raise ConfigError(f"{source}: " + "; ".join(map(_said, exc.errors()))) from None
 
     @classmethod
     def from_toml(cls, path: str | Path, *, base: Weights | None = None) -> Weights:

@@ -261,3 +261,41 @@ def test_the_command_line_shows_block_names_and_refuses_no_jobs(
     ok = _scenario(base_dir, "ok.toml", '[[add_locals]]\nplace = "Tiel"\nlanguages = "nl"\n')
     assert main(["whatif", str(ok), "--jobs", "0"]) == 2
     assert "--jobs must be 1 or more" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (
+            '[[set]]\nwho = "newcomers"\ntransport = "vilage_car"\n',
+            "[[set]] block 1: 'transport': 'vilage_car' is not a way of travelling; expected "
+            "walk, bike",
+        ),
+        (
+            '[[add_locals]]\nplace = "Tiel"\nlanguages = "nl"\ncapacity = 0\n',
+            "[[add_locals]] block 1: 'capacity': input should be greater than or equal to 1",
+        ),
+        (
+            "[rules]\nmin_shared_levle = 'A2'\n",
+            "rules.min_shared_levle is not a setting; expected one of min_shared_level",
+        ),
+        (
+            "[travel.neighbourhood_bus]\nrnus = 'sat'\n",
+            "travel.neighbourhood_bus.rnus is not a setting; expected one of speed_kmh",
+        ),
+    ],
+)
+def test_mistakes_name_the_block_the_key_and_what_was_expected(
+    base_dir: Path, body: str, words: str
+) -> None:
+    path = _scenario(base_dir, "x.toml", body)
+    with pytest.raises(ConfigError) as caught:
+        run_scenarios([path])
+    assert str(caught.value).startswith("x.toml: ") and words in str(caught.value)
+
+
+def test_extends_that_names_no_file_is_told_by_the_file_that_extends(base_dir: Path) -> None:
+    path = base_dir / "child.toml"
+    path.write_text('extends = "missing.toml"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"child\.toml: 'extends' names .*missing\.toml"):
+        load_scenario(path)
