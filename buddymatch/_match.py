@@ -78,13 +78,12 @@ def _check_options(
     area_minimums: dict[str, int] | None,
 ) -> None:
     """Options a program passes wrongly, said as a :class:`ConfigError` before any work."""
-    from buddymatch.solvers import available_solvers
+    from buddymatch.solvers import get_solver
 
     if not isinstance(weights, Weights):
         raise ConfigError("weights must be a Weights (Weights.default(), or from_toml(path))")
-    if solver != "auto" and solver not in available_solvers():
-        names = ", ".join(available_solvers())
-        raise ConfigError(f"unknown solver {solver!r}; choose one of: auto, {names}")
+    if solver != "auto":
+        get_solver(solver)  # an unknown name is a ConfigError listing the names
     if objective not in ("count", "score"):
         raise ConfigError(f"objective must be 'count' or 'score', not {objective!r}")
     if time_limit is not None and (
