@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
-from functools import lru_cache, reduce
+from functools import cache, lru_cache, reduce
+from importlib import resources
 from operator import or_
 from typing import Final, Literal
 
@@ -42,70 +43,11 @@ class Level(IntEnum):
 LEVEL_NAMES: Final = {lvl.label.lower(): lvl for lvl in Level} | {"moedertaal": Level.NATIVE}
 DEFAULT_LEVEL: Final = Level.B1
 
-# ISO 639-3 (and 639-2/B) synonyms of the ISO 639-1 codes, so "nld" and "nl" are one language.
-_ISO3_TO_1: Final = {
-    "nld": "nl",
-    "dut": "nl",
-    "eng": "en",
-    "ara": "ar",
-    "tir": "ti",
-    "fas": "fa",
-    "per": "fa",
-    "pes": "fa",
-    "ukr": "uk",
-    "som": "so",
-    "rus": "ru",
-    "tur": "tr",
-    "fra": "fr",
-    "fre": "fr",
-    "deu": "de",
-    "ger": "de",
-    "amh": "am",
-    "pus": "ps",
-    "pbt": "ps",
-    "kur": "ku",
-    "spa": "es",
-    "por": "pt",
-    "ita": "it",
-    "pol": "pl",
-    "ron": "ro",
-    "rum": "ro",
-    "orm": "om",
-    "hin": "hi",
-    "urd": "ur",
-    "ben": "bn",
-    "zho": "zh",
-    "chi": "zh",
-    "swa": "sw",
-    "hau": "ha",
-    "yor": "yo",
-    "ibo": "ig",
-    "aze": "az",
-    "kat": "ka",
-    "geo": "ka",
-    "hye": "hy",
-    "arm": "hy",
-    "sqi": "sq",
-    "alb": "sq",
-    "bos": "bs",
-    "srp": "sr",
-    "hrv": "hr",
-    "bul": "bg",
-    "ell": "el",
-    "gre": "el",
-    "heb": "he",
-    "tam": "ta",
-    "vie": "vi",
-    "tha": "th",
-    "mon": "mn",
-    "uzb": "uz",
-    "tgk": "tg",
-    "kaz": "kk",
-    "kir": "ky",
-    "tuk": "tk",
-    "fry": "fy",
-    "pap": "pap",
-}
+# Individual languages written for their macrolanguage's ISO 639-1 code: what "ar", "fa",
+# "ps", "zh" and "sw" mean in practice (Standard Arabic, Iranian Persian, Southern Pashto,
+# Mandarin, Swahili). The standard synonyms (ara → ar, dut → nl) come from the shipped ISO
+# 639 table, ``data/iso639.txt`` (fixtures/build_languages.py).
+_INDIVIDUAL_AS_MACRO: Final = {"pes": "fa", "pbt": "ps", "arb": "ar", "cmn": "zh", "swh": "sw"}
 _LANG_CODE = re.compile(r"^[a-z]{2,3}$")
 
 DAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -189,13 +131,29 @@ def split_list(text: str) -> list[str]:
 
 
 def canonical_language(code: str) -> str:
+    """A language code as one language is always written: its ISO 639-1 code if it has
+    one (``ara``, ``dut`` → ``ar``, ``nl``), else its ISO 639-3 code (``prs``, ``kmr``)."""
     code = code.strip().lower()
-    if not _LANG_CODE.match(code):
+    same = _INDIVIDUAL_AS_MACRO.get(code) or (
+        _iso639().get(code) if _LANG_CODE.match(code) else None
+    )
+    if same is None:
         raise CellError(
             f"'{code}' is not a language code",
             "an ISO 639-1 or 639-3 code such as ar, ti, fa, prs, uk, so, nl, en",
         )
-    return _ISO3_TO_1.get(code, code)
+    return same
+
+
+@cache
+def _iso639() -> dict[str, str]:
+    """Every ISO 639-1, 639-2/B and 639-3 code → the code that names its language."""
+    text = (resources.files("buddymatch") / "data" / "iso639.txt").read_text("utf-8")
+    table = {}
+    for line in text.splitlines():
+        code, _, same = line.partition(" ")
+        table[code] = same or code
+    return table
 
 
 def parse_languages(text: str) -> dict[str, Level]:
