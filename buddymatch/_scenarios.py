@@ -18,7 +18,7 @@ from typing import Any, Final, Literal, TypeVar
 from pydantic import ValidationError
 
 from buddymatch._errors import ConfigError
-from buddymatch._match import Prepared, match_prepared, prepare
+from buddymatch._match import PairRequest, Prepared, match_prepared, prepare
 from buddymatch._profiles import Local, Newcomer, Person
 from buddymatch._result import MatchResult
 from buddymatch._table import ALIASES
@@ -431,6 +431,14 @@ class ScenarioRun:
     base_key: tuple[Path, Path, Path | None]
 
 
+def _requested(scenario: Scenario, key: str, pairs: Sequence[tuple[str, str]]) -> list[PairRequest]:
+    """A scenario's pins or bans, so that a problem with one names the file and block."""
+    return [
+        PairRequest(a, b, f"{scenario.path.name}, [[{key}]] block {k}")
+        for k, (a, b) in enumerate(pairs, start=1)
+    ]
+
+
 def _read_base(
     newcomers: Path, locals_: Path, scenario: Path
 ) -> tuple[list[Newcomer], list[Local]]:
@@ -479,8 +487,8 @@ def _run_prepared(
         weights=applied.weights,
         solver=solver,
         seed=seed,
-        pinned=applied.pin,
-        forbidden=applied.forbid,
+        pinned=_requested(scenario, "pin", applied.pin),
+        forbidden=_requested(scenario, "forbid", applied.forbid),
         keep=keep,
     )
     run = ScenarioRun(

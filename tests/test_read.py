@@ -338,6 +338,14 @@ def test_every_register_place_name_is_found() -> None:
         assert (loc.place, loc.pc4, loc.lat, loc.lon) == (name, pc4, lat, lon)
 
 
+@pytest.mark.parametrize("name", ["Tiel", "Culemborg", "Rotterdam", "Zaltbommel", "Den Haag"])
+def test_a_municipality_named_alone_lies_in_one_of_its_postcode_areas(name: str) -> None:
+    """People given only a town's name are counted in a postcode area of that town (the
+    one nearest its point), not in none."""
+    loc = _geo.locate_place(name)
+    assert loc.pc4 is not None and _geo._pc4()[loc.pc4].municipality == loc.municipality
+
+
 def test_every_dutch_place_is_a_point_in_the_netherlands() -> None:
     """Coordinates anywhere a Dutch town, village or district lies are accepted (the check
     for points abroad must not catch remote Dutch ones, such as the Wadden islands')."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from buddymatch._errors import ConfigError
+from buddymatch._errors import ConfigError, RosterError
 from buddymatch._match import match
 from buddymatch._profiles import Local, Newcomer
 from buddymatch._scenarios import load_scenario, run_scenarios
@@ -299,3 +299,16 @@ def test_extends_that_names_no_file_is_told_by_the_file_that_extends(base_dir: P
     path.write_text('extends = "missing.toml"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match=r"child\.toml: 'extends' names .*missing\.toml"):
         load_scenario(path)
+
+
+def test_a_pin_with_an_unknown_id_names_the_scenario_file_and_block(base_dir: Path) -> None:
+    path = _scenario(
+        base_dir,
+        "pin.toml",
+        '[[pin]]\nnewcomer_id = "N1"\nlocal_id = "L1"\n'
+        '[[pin]]\nnewcomer_id = "N99"\nlocal_id = "L1"\n',
+    )
+    with pytest.raises(RosterError) as caught:
+        run_scenarios([path])
+    first = caught.value.problems[0]
+    assert first.file == "pin.toml, [[pin]] block 2" and first.column == "newcomer_id"
