@@ -70,6 +70,11 @@ def _cmd_whatif(args: argparse.Namespace, console: Console) -> int:
         rows.append((run, fig, deltas(base_figs[run.base_key], fig)))
 
     labels = {key: "base" if len(bases) == 1 else f"base {i + 1}" for key, i in base_index.items()}
+    for key, b in bases.items():  # a base roster with a rejected row stops the run earlier
+        console.print(
+            f"{labels[key].capitalize()}: {key[0].name} ({len(b.newcomers)} rows) and "
+            f"{key[1].name} ({len(b.locals)} rows) read, every row accepted"
+        )
     for i, (run, fig, _) in enumerate(rows, start=1):
         console.print(
             Text.assemble((f"{i}. {run.name}", "bold"), f" (against {labels[run.base_key]})")

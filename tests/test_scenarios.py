@@ -312,3 +312,12 @@ def test_a_pin_with_an_unknown_id_names_the_scenario_file_and_block(base_dir: Pa
         run_scenarios([path])
     first = caught.value.problems[0]
     assert first.file == "pin.toml, [[pin]] block 2" and first.column == "newcomer_id"
+
+
+def test_the_command_line_says_what_it_read(
+    base_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ok = _scenario(base_dir, "ok.toml", '[[add_locals]]\nplace = "Tiel"\nlanguages = "nl"\n')
+    assert main(["whatif", str(ok)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Base: n.csv (6 rows) and l.csv (3 rows) read, every row accepted" in out
