@@ -7,7 +7,6 @@ Backed by the compact tables in ``buddymatch/data`` (CBS and GeoNames, CC BY 4.0
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import math
 import re
@@ -117,7 +116,8 @@ def _places() -> dict[str, Location]:
     of the official register as CBS gives it per postcode area (``Haren Gn``, ``Hoogvliet
     Rotterdam``, ``'s-Gravendeel``: what address systems export), located at its most
     populous postcode area where GeoNames does not know the name. Every place has a
-    postcode area (a municipality: the one nearest its point).
+    postcode area (a municipality: the one nearest its point, chosen when the table is
+    built by ``fixtures/build_geo.py``).
     """
     best: dict[str, tuple[int, Location]] = {}
     rank = {"ADM2": 3, "PPLA": 2, "PPLA2": 2, "PPLC": 2, "PPLG": 2, "PPL": 1}
@@ -142,13 +142,6 @@ def _places() -> dict[str, Location]:
             )
             registered[key] = (people, loc)
     places.update((k, v) for k, (_, v) in registered.items())
-    # A municipality (and a few places) has no postcode area of its own: give it the one
-    # nearest its point, so that people located by its name are counted in an area too.
-    t = _tables()
-    for key, loc in places.items():
-        if loc.pc4 is None:
-            near = t.pc4[t.pc4_codes[_nearest_pc4(loc.lat, loc.lon)[0]]]
-            places[key] = dataclasses.replace(loc, pc4=near.pc4)
     return places
 
 

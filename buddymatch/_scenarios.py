@@ -371,8 +371,8 @@ def apply_scenario(
     return Applied(new_n, new_l, weights, scenario.pin, scenario.forbid)
 
 
-# Template fields never shown: personal data, even made up for a scenario.
-_PERSONAL: Final = frozenset({"name", "naam", "gender", "geslacht", "age", "leeftijd"})
+# Template columns never shown (in any of their names): personal data, even made up.
+_PERSONAL: Final = frozenset({"name", "gender", "age"})
 
 
 def _words(value: object) -> str:
@@ -389,7 +389,7 @@ def _fields(block: dict[str, Any], skip: tuple[str, ...]) -> str:
     return "; ".join(
         f"{k.replace('_', ' ')} {_words(v)}"
         for k, v in block.items()
-        if k not in skip and k.lower() not in _PERSONAL
+        if k not in skip and _COLUMN_OF.get(k.strip().lower()) not in _PERSONAL
     )
 
 
