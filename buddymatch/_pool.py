@@ -7,8 +7,7 @@ reuse it. People are ordered by id, which makes results independent of row order
 from __future__ import annotations
 
 import dataclasses
-import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Generic, TypeVar, overload
@@ -17,7 +16,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from buddymatch import _gc
 from buddymatch._profiles import Local, Person
 from buddymatch._vocab import MODE_BIT
 
@@ -185,23 +183,26 @@ def sort_by_id(people: Sequence[P]) -> list[P]:
 
 class PooledPeople(Sequence[P], Generic[P]):
     """People read in another process, with their pool built there (over their own
-    vocabulary): matching needs only the pool, so the profiles themselves are unpickled
-    only when something asks for them (0.1 s of the main process for 10,000 newcomers)."""
+    vocabulary): matching needs only the pool, so the profiles themselves are not sent
+    back at all. Should something ask for them, ``again()`` gives them (the file read
+    once more): pickling them in the reading process and unpickling them here cost
+    0.1–0.2 s of a 10,000-newcomer run that never used them.
+    """
 
-    def __init__(self, people: Sequence[P]) -> None:
+    def __init__(self, people: Sequence[P], again: Callable[[], Sequence[P]]) -> None:
         self.vocab = Vocabulary.of(people)
         self.pool = build_pool(sort_by_id(people), self.vocab)
         self._count = len(people)
-        self._pickled: bytes | None = pickle.dumps(list(people), pickle.HIGHEST_PROTOCOL)
+        self._again = again
         self._people: list[P] | None = None
 
     def people(self) -> list[P]:
-        """The profiles, unpickled on the first call."""
+        """The profiles, from ``again()`` on the first call."""
         if self._people is None:
-            assert self._pickled is not None
-            with _gc.paused():  # thousands of profiles at once
-                self._people = pickle.loads(self._pickled)
-            self._pickled = None
+            people = list(self._again())
+            if len(people) != self._count:
+                raise RuntimeError("the people read again are not the people read before")
+            self._people = people
         return self._people
 
     def __len__(self) -> int:

@@ -283,15 +283,35 @@ def start_reading(
 def _read_pooled(
     read: Callable[..., Roster[P]], path: str | os.PathLike[str], sheet: str | None
 ) -> Roster[P]:
-    """``read(path)``, done in another process: the people also as columns (a pool), and
-    their profiles pickled, so the main process needs to unpickle them only if asked."""
+    """``read(path)``, done in another process: the people as columns (a pool) only; their
+    profiles are read again from the file if anything asks for them."""
     from buddymatch._pool import PooledPeople
 
+    stamp = _stamp(path)
     roster = read(path, sheet=sheet)
     if roster.people:
-        roster._pooled = PooledPeople(roster.people)
+        again = functools.partial(_people_again, read, path, sheet, stamp)
+        roster._pooled = PooledPeople(roster.people, again)
         del roster.people
     return roster
+
+
+def _stamp(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """The file's size and modification time: what tells that it is still the same file."""
+    info = os.stat(path)
+    return info.st_size, info.st_mtime_ns
+
+
+def _people_again(
+    read: Callable[..., Roster[P]],
+    path: str | os.PathLike[str],
+    sheet: str | None,
+    stamp: tuple[int, int],
+) -> list[P]:
+    """The profiles of a roster read before in another process, read from its file again."""
+    if _stamp(path) != stamp:
+        raise RuntimeError(f"{os.path.basename(path)} was changed after it was read; read it again")
+    return read(path, sheet=sheet).people
 
 
 def _load_what_pools_need() -> None:

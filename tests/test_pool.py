@@ -47,7 +47,7 @@ def test_pooled_people_give_the_pools_of_their_profiles(data: st.DataObject) -> 
     own = Vocabulary.of(newcomers)
     moved = build_pool(sort_by_id(newcomers), own).in_vocabulary(own, joint)
     _assert_same(moved, build_pool(sort_by_id(newcomers), joint))
-    vocab, npool, lpool = pools(PooledPeople(newcomers), sort_by_id(locals_))
+    vocab, npool, lpool = pools(PooledPeople(newcomers, lambda: newcomers), sort_by_id(locals_))
     assert vocab == joint
     _assert_same(npool, build_pool(sort_by_id(newcomers), joint))
     _assert_same(lpool, build_pool(sort_by_id(locals_), joint))

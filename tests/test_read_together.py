@@ -157,7 +157,7 @@ def test_a_missing_file_fails_as_when_read_alone(files: tuple[Path, Path], tmp_p
         read_rosters(files[0], missing, meanwhile=lambda: None)
 
 
-def test_people_read_elsewhere_come_as_columns_and_are_unpickled_only_when_asked(
+def test_people_read_elsewhere_come_as_columns_and_are_read_again_only_when_asked(
     files: tuple[Path, Path],
 ) -> None:
     from buddymatch._match import prepare
@@ -192,3 +192,13 @@ def test_people_read_elsewhere_come_as_columns_and_are_unpickled_only_when_asked
         assert np.array_equal(getattr(again, name), getattr(slow, name))
     # Asked for, the profiles are those read here, in the file's order.
     assert newcomers.people == plain_n.people and list(pooled) == plain_n.people
+
+
+def test_profiles_are_not_read_again_from_a_file_changed_since(files: tuple[Path, Path]) -> None:
+    newcomers, _ = read_rosters(*files, meanwhile=lambda: None)
+    pooled = _read.people_of(newcomers)
+    assert not isinstance(pooled, list)
+    with files[0].open("ab") as f:
+        f.write(b"N999;;;;\r\n")
+    with pytest.raises(RuntimeError, match=r"nieuwkomers\.csv was changed after it was read"):
+        newcomers.people  # noqa: B018
