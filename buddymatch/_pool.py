@@ -7,19 +7,21 @@ reuse it. People are ordered by id, which makes results independent of row order
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Generic, TypeVar, overload
+from operator import attrgetter
+from typing import Any, Final, Generic, TypeVar, overload
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from buddymatch._profiles import Local, Person
-from buddymatch._vocab import MODE_BIT
+from buddymatch._vocab import modes_mask, slots_mask
 
 _GENDER_CODE = {None: 0, "f": 1, "m": 2, "x": 3}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,15 @@ class Vocabulary:
         tags = sorted({t for g in groups for p in g for t in p.interests})
         return cls(tuple(langs), tuple(tags))
 
+    @classmethod
+    def of_columns(
+        cls, languages: Sequence[Mapping[str, int]], interests: Sequence[Sequence[str]]
+    ) -> Vocabulary:
+        """:meth:`of` for people given as columns (each person's languages and interests)."""
+        langs = sorted({code for spoken in _distinct(languages)[0] for code in spoken})
+        tags = sorted({t for tagged in _distinct(interests)[0] for t in tagged})
+        return cls(tuple(langs), tuple(tags))
+
     def merged(self, other: Vocabulary) -> Vocabulary:
         """The languages and tags of both (what :meth:`of` gives for both groups of people)."""
         return Vocabulary(
@@ -136,42 +147,83 @@ class Vocabulary:
         )
 
 
+# The profile fields a pool is made of.
+POOL_FIELDS: Final = (
+    "id",
+    "lat",
+    "lon",
+    "languages",
+    "availability",
+    "transport",
+    "max_travel_min",
+    "gender",
+    "gender_preference",
+    "age",
+    "household_size",
+    "wants_dutch_practice",
+    "interests",
+    "capacity",
+    "municipality",
+)
+
+
 def build_pool(people: Sequence[Person], vocab: Vocabulary) -> Pool:
     """Columns for ``people`` (already in the order wanted; :func:`sort_by_id` first)."""
-    n = len(people)
+    columns = {f: list(map(attrgetter(f), people)) for f in POOL_FIELDS if f != "capacity"}
+    columns["capacity"] = [p.capacity if isinstance(p, Local) else 1 for p in people]
+    return pool_of_columns(columns, vocab)
+
+
+def pool_of_columns(columns: Mapping[str, Sequence[Any]], vocab: Vocabulary) -> Pool:
+    """The pool of people given as columns: each of :data:`POOL_FIELDS`, one value per
+    person, as their profiles hold them (in the order wanted); no capacity: 1 each.
+
+    Values that people share (a reader gives every row with the same cell one value) are
+    turned into their columns or bits once.
+    """
+    spoken, spoken_at = _distinct(columns["languages"])
     lang_col = {c: i for i, c in enumerate(vocab.languages)}
-    tag_col = {t: i for i, t in enumerate(vocab.tags)}
-    levels = np.zeros((n, len(vocab.languages)), dtype=np.int8)
-    rows: list[int] = []
-    cols: list[int] = []
-    for i, p in enumerate(people):
-        for code, lvl in p.languages.items():
+    levels = np.zeros((len(spoken), len(vocab.languages)), dtype=np.int8)
+    for i, langs in enumerate(spoken):
+        for code, lvl in langs.items():
             levels[i, lang_col[code]] = int(lvl)
-        for t in p.interests:
-            rows.append(i)
-            cols.append(tag_col[t])
+    tagged, tagged_at = _distinct(columns["interests"])
+    tag_col = {t: i for i, t in enumerate(vocab.tags)}
+    rows = [i for i, tags in enumerate(tagged) for _ in tags]
+    cols = [tag_col[t] for tags in tagged for t in tags]
     interests = sp.csr_matrix(
-        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n, len(vocab.tags))
+        (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(len(tagged), len(vocab.tags))
     )
+    slots, slots_at = _distinct(columns["availability"])
+    modes, modes_at = _distinct(columns["transport"])
     return Pool(
-        ids=tuple(p.id for p in people),
-        lat=np.radians(np.array([p.lat for p in people], dtype=np.float64)),
-        lon=np.radians(np.array([p.lon for p in people], dtype=np.float64)),
-        levels=levels,
-        slots=np.array([p.availability_mask for p in people], dtype=np.int64),
-        modes=np.array([sum(MODE_BIT[m] for m in p.transport) for p in people], dtype=np.int64),
-        max_travel=np.array([p.max_travel_min for p in people], dtype=np.float64),
-        gender=np.array([_GENDER_CODE[p.gender] for p in people], dtype=np.int8),
-        wants_same_gender=np.array([p.gender_preference == "same" for p in people], dtype=bool),
-        age=np.array([np.nan if p.age is None else p.age for p in people], dtype=np.float64),
-        household=np.array([p.household_size for p in people], dtype=np.int64),
-        wants_dutch=np.array([p.wants_dutch_practice for p in people], dtype=bool),
-        interests=interests,
-        capacity=np.array(
-            [p.capacity if isinstance(p, Local) else 1 for p in people], dtype=np.int64
-        ),
-        municipality=tuple(p.municipality or "" for p in people),
+        ids=tuple(columns["id"]),
+        lat=np.radians(np.array(columns["lat"], dtype=np.float64)),
+        lon=np.radians(np.array(columns["lon"], dtype=np.float64)),
+        levels=levels[spoken_at],
+        slots=np.array([slots_mask(v) for v in slots], dtype=np.int64)[slots_at],
+        modes=np.array([modes_mask(v) for v in modes], dtype=np.int64)[modes_at],
+        max_travel=np.array(columns["max_travel_min"], dtype=np.float64),
+        gender=np.array([_GENDER_CODE[g] for g in columns["gender"]], dtype=np.int8),
+        wants_same_gender=np.array([g == "same" for g in columns["gender_preference"]], dtype=bool),
+        age=np.array([np.nan if a is None else a for a in columns["age"]], dtype=np.float64),
+        household=np.array(columns["household_size"], dtype=np.int64),
+        wants_dutch=np.array(columns["wants_dutch_practice"], dtype=bool),
+        interests=sp.csr_matrix(interests[tagged_at]),
+        capacity=np.array(columns.get("capacity", [1] * len(columns["id"])), dtype=np.int64),
+        municipality=tuple(m or "" for m in columns["municipality"]),
     )
+
+
+def _distinct(values: Sequence[T]) -> tuple[list[T], NDArray[np.intp]]:
+    """The distinct objects among ``values`` (by identity: equal values that are not one
+    object count twice, which costs nothing but time) and where each value is in them."""
+    first: dict[int, int] = {}
+    at = [first.setdefault(id(v), len(first)) for v in values]
+    objects: list[T] = [None] * len(first)  # type: ignore[list-item]
+    for v, i in zip(values, at, strict=True):
+        objects[i] = v
+    return objects, np.array(at, dtype=np.intp)
 
 
 P = TypeVar("P", bound=Person)
@@ -182,19 +234,35 @@ def sort_by_id(people: Sequence[P]) -> list[P]:
 
 
 class PooledPeople(Sequence[P], Generic[P]):
-    """People read in another process, with their pool built there (over their own
-    vocabulary): matching needs only the pool, so the profiles themselves are not sent
-    back at all. Should something ask for them, ``again()`` gives them (the file read
-    once more): pickling them in the reading process and unpickling them here cost
-    0.1–0.2 s of a 10,000-newcomer run that never used them.
+    """People as a pool (over their own vocabulary), for matching, which needs only the
+    pool; their profiles are made only if something asks for them, by ``again()`` (the
+    file read once more). A roster read in another process sends back its pool alone:
+    pickling its profiles there and unpickling them here cost 0.1–0.2 s of a
+    10,000-newcomer run that never used them.
     """
 
-    def __init__(self, people: Sequence[P], again: Callable[[], Sequence[P]]) -> None:
-        self.vocab = Vocabulary.of(people)
-        self.pool = build_pool(sort_by_id(people), self.vocab)
-        self._count = len(people)
+    def __init__(self, vocab: Vocabulary, pool: Pool, again: Callable[[], Sequence[P]]) -> None:
+        self.vocab = vocab
+        self.pool = pool  # in id order
+        self._count = pool.size
         self._again = again
         self._people: list[P] | None = None
+
+    @classmethod
+    def of(cls, people: Sequence[P], again: Callable[[], Sequence[P]]) -> PooledPeople[P]:
+        """The pool of ``people`` (profiles), which ``again()`` must give again."""
+        vocab = Vocabulary.of(people)
+        return cls(vocab, build_pool(sort_by_id(people), vocab), again)
+
+    @classmethod
+    def of_columns(
+        cls, columns: Mapping[str, Sequence[Any]], again: Callable[[], Sequence[P]]
+    ) -> PooledPeople[P]:
+        """The pool of people given as columns (see :func:`pool_of_columns`, in any order)."""
+        vocab = Vocabulary.of_columns(columns["languages"], columns["interests"])
+        ids = columns["id"]
+        by_id = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+        return cls(vocab, pool_of_columns(columns, vocab).take(by_id), again)
 
     def people(self) -> list[P]:
         """The profiles, from ``again()`` on the first call."""

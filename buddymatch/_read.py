@@ -22,7 +22,14 @@ from pydantic_core import ErrorDetails
 
 from buddymatch import _fork, _gc
 from buddymatch._errors import Problem, RosterError
-from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
+from buddymatch._profiles import (
+    Local,
+    LocationError,
+    Newcomer,
+    Person,
+    RowBuilder,
+    locate_row,
+)
 from buddymatch._table import Kind, RawRow, Table, column_letter, read_table
 from buddymatch._vocab import CellError, parse_bool, parse_whole
 
@@ -227,19 +234,21 @@ def read_rosters(
 
     With ``meanwhile`` (the CLI imports the matching parts), the bigger file goes to
     another process (see :func:`start_reading`): this one reads the smaller file and then
-    does ``meanwhile``, so both finish at about the same time. Without it the files are
-    read one after the other: handing profiles over from another process costs about as
-    much as reading them, so forking pays only when there is other work to overlap.
+    does ``meanwhile``, so both finish at about the same time. Both rosters then hold
+    their people as columns, for matching (see :func:`_read_pooled`). Without it the
+    files are read one after the other: handing profiles over from another process costs
+    about as much as reading them, so forking pays only when there is other work to
+    overlap.
     """
     if meanwhile is None:
         return read_newcomers(newcomers, sheet=sheet), read_locals(locals_, sheet=sheet)
     if _size(newcomers) >= _size(locals_):
         later_newcomers = start_reading(read_newcomers, newcomers, sheet=sheet, alongside=locals_)
-        local_roster = read_locals(locals_, sheet=sheet)
+        local_roster = _read_pooled(read_locals, locals_, sheet)
         meanwhile()
         return later_newcomers(), local_roster
     later_locals = start_reading(read_locals, locals_, sheet=sheet, alongside=newcomers)
-    newcomer_roster = read_newcomers(newcomers, sheet=sheet)
+    newcomer_roster = _read_pooled(read_newcomers, newcomers, sheet)
     meanwhile()
     return newcomer_roster, later_locals()
 
@@ -283,15 +292,24 @@ def start_reading(
 def _read_pooled(
     read: Callable[..., Roster[P]], path: str | os.PathLike[str], sheet: str | None
 ) -> Roster[P]:
-    """``read(path)``, done in another process: the people as columns (a pool) only; their
-    profiles are read again from the file if anything asks for them."""
+    """``read(path)`` with its people as columns (a pool) only, no profiles: what matching
+    needs, and all a roster read in another process sends back. The profiles are read
+    from the file again if anything asks for them."""
     from buddymatch._pool import PooledPeople
 
     stamp = _stamp(path)
+    again = functools.partial(_people_again, read, path, sheet, stamp)
+    as_columns = _AS_COLUMNS.get(read)
+    if as_columns is not None:
+        model, kind = as_columns
+        roster, columns = _read_rows(path, model, kind, sheet, as_columns=True)
+        if columns is not None:
+            roster._pooled = PooledPeople.of_columns(columns, again)
+            del roster.people
+        return roster
     roster = read(path, sheet=sheet)
     if roster.people:
-        again = functools.partial(_people_again, read, path, sheet, stamp)
-        roster._pooled = PooledPeople(roster.people, again)
+        roster._pooled = PooledPeople.of(roster.people, again)
         del roster.people
     return roster
 
@@ -312,6 +330,13 @@ def _people_again(
     if _stamp(path) != stamp:
         raise RuntimeError(f"{os.path.basename(path)} was changed after it was read; read it again")
     return read(path, sheet=sheet).people
+
+
+# The readers whose files can be read as columns (see ``_read_pooled``).
+_AS_COLUMNS: Final[dict[Callable[..., Roster[Any]], tuple[Any, Kind]]] = {
+    read_newcomers: (Newcomer, "newcomers"),
+    read_locals: (Local, "locals"),
+}
 
 
 def _load_what_pools_need() -> None:
@@ -395,26 +420,67 @@ def _collect(result: _ReadResult, raw: RawRow, problems: list[Problem]) -> None:
 def _read_people(
     path: str | os.PathLike[str], model: type[P], kind: Kind, sheet: str | None
 ) -> Roster[P]:
+    return _read_rows(path, model, kind, sheet, as_columns=False)[0]
+
+
+def _read_rows(
+    path: str | os.PathLike[str], model: type[P], kind: Kind, sheet: str | None, *, as_columns: bool
+) -> tuple[Roster[P], dict[str, list[Any]] | None]:
+    """The roster of a file of people, with its people as profiles; or, ``as_columns``,
+    as the columns of ``POOL_FIELDS`` instead (``None`` when nobody was accepted)."""
     roster: Roster[P]
     with _gc.paused():
         table, roster = _open(path, kind, sheet, Roster)
         if table is None:
-            return roster
+            return roster, None
         builder = RowBuilder(model)
         known = {c: table.column(c) for c in table.columns if c is not None}
-        people = builder.build_rows(known, len(table))
         earlier = _earlier_rows(known.get("id", []), table)
         unsure = earlier.keys() | table.overflowing
-        for index, person in enumerate(people):
-            if person is not None and index not in unsure:
-                roster.people.append(person)
-                continue
-            raw = table.row(index)
-            person, problems = _checked_row(table, raw, builder.model, earlier.get(index))
-            _collect(roster, raw, problems)
-            if person is not None and not problems:
-                roster.people.append(person)
-    return roster
+        if not as_columns:
+            for index, person in enumerate(builder.build_rows(known, len(table))):
+                if person is None or index in unsure:
+                    person = _checked(roster, table, index, builder.model, earlier.get(index))
+                if person is not None:
+                    roster.people.append(person)
+            return roster, None
+        built, values = builder.build_columns(known, len(table))
+        accepted: list[int] = []
+        checked: dict[int, P] = {}
+        for index, fine in enumerate(built):
+            if not fine or index in unsure:
+                person = _checked(roster, table, index, builder.model, earlier.get(index))
+                if person is None:
+                    continue
+                checked[index] = person
+            accepted.append(index)
+        if not accepted:
+            return roster, None
+        from buddymatch._pool import POOL_FIELDS
+
+        fields = [f for f in POOL_FIELDS if f in model.model_fields]
+        return roster, {f: _accepted(values[f], f, accepted, checked) for f in fields}
+
+
+def _checked(
+    roster: Roster[P], table: Table, index: int, model: type[P], earlier: int | None
+) -> P | None:
+    """Row ``index`` validated on its own: its profile, or ``None`` with its problems
+    added to the roster."""
+    raw = table.row(index)
+    person, problems = _checked_row(table, raw, model, earlier)
+    _collect(roster, raw, problems)
+    return person if not problems else None
+
+
+def _accepted(
+    column: list[Any], field: str, rows: list[int], checked: Mapping[int, Person]
+) -> list[Any]:
+    """``field`` of the accepted ``rows``: from the cells, or from the profile of a row that
+    had to be checked on its own."""
+    if not checked:
+        return [column[i] for i in rows]
+    return [getattr(checked[i], field) if i in checked else column[i] for i in rows]
 
 
 # Below this size (about 2,000 rows) starting a process costs more than it saves.

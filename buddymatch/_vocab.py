@@ -8,6 +8,7 @@ serve the file readers and the pydantic models, so a value means the same everyw
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from enum import IntEnum
 from functools import cache, lru_cache, reduce
 from importlib import resources
@@ -236,6 +237,16 @@ _SLOT_PARTS: Final = tuple(
 def slot_names(mask: int) -> tuple[str, ...]:
     low, mid, high = _SLOT_PARTS
     return low[mask & 127] + mid[mask >> 7 & 127] + high[mask >> 14 & 127]
+
+
+def slots_mask(names: Iterable[str]) -> int:
+    """The bitmask of slots given by name: what :func:`slot_names` turns back into names."""
+    return sum(SLOT_BIT[s] for s in names)
+
+
+def modes_mask(modes: Iterable[Mode]) -> int:
+    """The bitmask of travel modes given by name."""
+    return sum(MODE_BIT[m] for m in modes)
 
 
 @lru_cache(maxsize=65536)

@@ -3,11 +3,11 @@ built over the joint vocabulary directly."""
 
 from __future__ import annotations
 
-import numpy as np
+from _pools import assert_same_pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buddymatch._pool import Pool, PooledPeople, Vocabulary, build_pool, pools, sort_by_id
+from buddymatch._pool import PooledPeople, Vocabulary, build_pool, pools, sort_by_id
 from buddymatch._profiles import Local, Newcomer
 
 LANGS = ["ar:native", "nl:A2", "nl:native", "en:B1", "ti:native", "fa:C1", "uk:B2"]
@@ -27,17 +27,6 @@ def _people(draw: st.DrawFn, cls: type, prefix: str) -> list[Newcomer] | list[Lo
     ]
 
 
-def _assert_same(a: Pool, b: Pool) -> None:
-    for name, value in vars(a).items():
-        other = vars(b)[name]
-        if hasattr(value, "toarray"):
-            assert value.shape == other.shape and (value != other).nnz == 0, name
-        elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
-            assert np.array_equal(value, other, equal_nan=True), name
-        else:
-            assert np.array_equal(value, other), name
-
-
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_pooled_people_give_the_pools_of_their_profiles(data: st.DataObject) -> None:
@@ -46,8 +35,8 @@ def test_pooled_people_give_the_pools_of_their_profiles(data: st.DataObject) -> 
     joint = Vocabulary.of(newcomers, locals_)
     own = Vocabulary.of(newcomers)
     moved = build_pool(sort_by_id(newcomers), own).in_vocabulary(own, joint)
-    _assert_same(moved, build_pool(sort_by_id(newcomers), joint))
-    vocab, npool, lpool = pools(PooledPeople(newcomers, lambda: newcomers), sort_by_id(locals_))
+    assert_same_pool(moved, build_pool(sort_by_id(newcomers), joint))
+    vocab, npool, lpool = pools(PooledPeople.of(newcomers, lambda: newcomers), sort_by_id(locals_))
     assert vocab == joint
-    _assert_same(npool, build_pool(sort_by_id(newcomers), joint))
-    _assert_same(lpool, build_pool(sort_by_id(locals_), joint))
+    assert_same_pool(npool, build_pool(sort_by_id(newcomers), joint))
+    assert_same_pool(lpool, build_pool(sort_by_id(locals_), joint))

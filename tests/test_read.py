@@ -14,12 +14,14 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from _pools import assert_same_pool
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from buddymatch import _geo, _vocab
+from buddymatch import _geo, _read, _vocab
 from buddymatch._errors import Problem, RosterError
+from buddymatch._pool import PooledPeople, Vocabulary, build_pool, sort_by_id
 from buddymatch._profiles import Local, LocationError, Newcomer, RowBuilder, locate_row
 from buddymatch._read import (
     read_locals,
@@ -842,6 +844,36 @@ def test_row_builder_builds_what_validation_gives(rows: list[dict[str, str]], lo
         assert pickle.loads(pickle.dumps(person)) == validated
     languages = [p.languages for p in built if p is not None]
     assert len({id(x) for x in languages}) == len(languages)  # each person's own dict
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=st.lists(roster_cells(), min_size=1, max_size=10), local=st.booleans())
+def test_a_roster_read_as_columns_gives_what_its_profiles_give(
+    rows: list[dict[str, str]], local: bool
+) -> None:
+    """The command line reads rosters as columns, without profiles: the same problems,
+    rejected rows and accepted count, and the pool the profiles give."""
+    read = read_locals if local else read_newcomers
+    header = [c for c in rows[0] if local or c != "capacity"]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "roster.csv"
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(header)
+            writer.writerows([cells[c] for c in header] for cells in rows)
+        plain = read(path)
+        as_columns = _read._read_pooled(read, path, None)
+        assert as_columns.problems == plain.problems and as_columns.rejected == plain.rejected
+        assert as_columns.accepted == plain.accepted and as_columns.rows_read == plain.rows_read
+        people = _read.people_of(as_columns)
+        if not plain.people:
+            assert people == []
+            return
+        assert isinstance(people, PooledPeople)
+        vocab = Vocabulary.of(plain.people)
+        assert people.vocab == vocab
+        assert_same_pool(people.pool, build_pool(sort_by_id(plain.people), vocab))
+        assert as_columns.people == plain.people  # read again when asked for
 
 
 def _reference_slots(text: str) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _pools import assert_same_pool
 
 from buddymatch import _read
 from buddymatch._read import Roster, read_locals, read_newcomers, read_rosters, start_reading
@@ -165,25 +166,18 @@ def test_people_read_elsewhere_come_as_columns_and_are_read_again_only_when_aske
     from buddymatch._weights import Weights
 
     newcomers, locals_ = read_rosters(*files, meanwhile=lambda: None)
-    pooled = _read.people_of(newcomers)
-    assert isinstance(pooled, PooledPeople) and _read.people_of(locals_) is locals_.people
+    pooled, pooled_l = _read.people_of(newcomers), _read.people_of(locals_)
+    assert isinstance(pooled, PooledPeople) and isinstance(pooled_l, PooledPeople)
     plain_n, plain_l = read_newcomers(files[0]), read_locals(files[1])
     assert newcomers.accepted == plain_n.accepted == len(pooled)
+    assert locals_.accepted == plain_l.accepted == len(pooled_l)
     weights = Weights.default()
-    fast = prepare(pooled, _read.people_of(locals_), weights)
-    assert pooled._people is None  # matching needed the columns only
+    fast = prepare(pooled, pooled_l, weights)
+    assert pooled._people is None and pooled_l._people is None  # only the columns were needed
     slow = prepare(plain_n.people, plain_l.people, weights)
     assert fast.vocab == slow.vocab != pooled.vocab  # the columns were moved
-    for side in ("newcomers", "locals"):
-        a, b = getattr(fast, side), getattr(slow, side)
-        for name, value in vars(a).items():
-            other = vars(b)[name]
-            if hasattr(value, "toarray"):
-                assert (value != other).nnz == 0, name
-            elif isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                assert np.array_equal(value, other, equal_nan=True), name
-            else:
-                assert np.array_equal(value, other), name
+    assert_same_pool(fast.newcomers, slow.newcomers)
+    assert_same_pool(fast.locals, slow.locals)
     for name in ("pair_newcomer", "pair_local", "pair_score"):
         assert np.array_equal(getattr(fast, name), getattr(slow, name))
     # A later run reusing these pairs (a what-if) finds nothing changed.
@@ -192,6 +186,7 @@ def test_people_read_elsewhere_come_as_columns_and_are_read_again_only_when_aske
         assert np.array_equal(getattr(again, name), getattr(slow, name))
     # Asked for, the profiles are those read here, in the file's order.
     assert newcomers.people == plain_n.people and list(pooled) == plain_n.people
+    assert locals_.people == plain_l.people and list(pooled_l) == plain_l.people
 
 
 def test_profiles_are_not_read_again_from_a_file_changed_since(files: tuple[Path, Path]) -> None:
