@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:  # numpy loads on first use: a roster of postcodes is read without it
@@ -55,9 +56,9 @@ class _Tables:
     pc4_unit: NDArray[np.float64]  # the areas' centres as unit vectors (x, y, z)
 
 
-_DROPPED = re.compile(r"['\u2019\u2018`.]")  # apostrophes (Excel types ’) and dots
-_RUNS = re.compile(r"[\s\-()]+")
-_SINT = re.compile(r"^sint ")
+# Apostrophes (Excel types ’) and dots are dropped; hyphens and brackets are spaces.
+_DROPPED: Final = str.maketrans(dict.fromkeys("'\u2019\u2018`."))
+_SPACES: Final = str.maketrans(dict.fromkeys("-()", " "))
 
 
 def _fold(name: str) -> str:
@@ -65,28 +66,30 @@ def _fold(name: str) -> str:
     brackets all one space; "Sint" as "St". So the register's ``'s-Gravendeel``, ``Bergen
     (NH)`` and ``St.-Jacobiparochie`` are also found as typed: ``s Gravendeel``, ``Bergen
     NH``, ``Sint Jacobiparochie``."""
-    name = _DROPPED.sub("", name)
+    name = name.translate(_DROPPED)
     if not name.isascii():  # most names are; for them the accent folding changes nothing
         name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return _SINT.sub("st ", _RUNS.sub(" ", name.lower()).strip())
+    name = " ".join(name.lower().translate(_SPACES).split())
+    return "st " + name[5:] if name.startswith("sint ") else name
 
 
-def _data_rows(name: str) -> Iterator[dict[str, str]]:
-    """The rows of a bundled table, by column (plain lists: DictReader took twice as long)."""
+def _data_rows(name: str, *columns: str) -> Iterator[tuple[str, ...]]:
+    """The given columns of a bundled table's rows (positions, not a dict per row: the
+    tables are read by every process that locates an address)."""
     text = (resources.files("buddymatch") / "data" / name).read_text("utf-8")
     rows = csv.reader(io.StringIO(text))
     header = next(rows)
-    return (dict(zip(header, r, strict=True)) for r in rows)
+    return map(itemgetter(*(header.index(c) for c in columns)), rows)
 
 
 @cache
 def _pc4() -> dict[str, Location]:
     """The postcode areas by their four digits: what nearly every roster row is located by."""
     return {
-        r["pc4"]: Location(
-            float(r["lat"]), float(r["lon"]), r["pc4"], r["place"], r["municipality"]
+        pc4: Location(float(lat), float(lon), pc4, place, municipality)
+        for pc4, lat, lon, place, municipality in _data_rows(
+            "nl_pc4.csv", "pc4", "lat", "lon", "place", "municipality"
         )
-        for r in _data_rows("nl_pc4.csv")
     }
 
 
@@ -121,26 +124,24 @@ def _places() -> dict[str, Location]:
     """
     best: dict[str, tuple[int, Location]] = {}
     rank = {"ADM2": 3, "PPLA": 2, "PPLA2": 2, "PPLC": 2, "PPLG": 2, "PPL": 1}
-    for r in _data_rows("nl_places.csv"):
-        key = _fold(r["name"])
+    columns = ("name", "lat", "lon", "pc4", "municipality", "population", "kind")
+    for name, lat, lon, pc4, municipality, population, kind in _data_rows(
+        "nl_places.csv", *columns
+    ):
+        key = _fold(name)
         # Prefer the municipality, then seats of government, then the most populous place.
-        score = rank.get(r["kind"], 0) * 10**9 + int(r["population"] or 0)
+        score = rank.get(kind, 0) * 10**9 + int(population or 0)
         if key not in best or score > best[key][0]:
-            loc = Location(
-                float(r["lat"]), float(r["lon"]), r["pc4"] or None, r["name"], r["municipality"]
-            )
-            best[key] = (score, loc)
+            best[key] = (score, Location(float(lat), float(lon), pc4 or None, name, municipality))
     places = {k: v for k, (_, v) in best.items()}
     for spoken, official in _SPOKEN_NAMES.items():
         places.setdefault(_fold(spoken), places[_fold(official)])
     registered: dict[str, tuple[int, Location]] = {}
-    for r in _data_rows("nl_pc4.csv"):
-        key, people = _fold(r["place"]), int(r["population"] or 0)
+    columns = ("pc4", "lat", "lon", "place", "municipality", "population")
+    for pc4, lat, lon, place, municipality, population in _data_rows("nl_pc4.csv", *columns):
+        key, people = _fold(place), int(population or 0)
         if key not in places and (key not in registered or people > registered[key][0]):
-            loc = Location(
-                float(r["lat"]), float(r["lon"]), r["pc4"], r["place"], r["municipality"]
-            )
-            registered[key] = (people, loc)
+            registered[key] = (people, Location(float(lat), float(lon), pc4, place, municipality))
     places.update((k, v) for k, (_, v) in registered.items())
     return places
 
@@ -256,7 +257,9 @@ def haversine_km(
 def municipality_population() -> dict[str, int]:
     """Inhabitants per municipality (CBS 2021, summed over its postcode areas)."""
     return {
-        r["municipality"]: int(r["population"] or 0)
-        for r in _data_rows("nl_places.csv")
-        if r["kind"] == "ADM2"
+        municipality: int(population or 0)
+        for municipality, population, kind in _data_rows(
+            "nl_places.csv", "municipality", "population", "kind"
+        )
+        if kind == "ADM2"
     }

@@ -218,12 +218,9 @@ def pool_of_columns(columns: Mapping[str, Sequence[Any]], vocab: Vocabulary) -> 
 def _distinct(values: Sequence[T]) -> tuple[list[T], NDArray[np.intp]]:
     """The distinct objects among ``values`` (by identity: equal values that are not one
     object count twice, which costs nothing but time) and where each value is in them."""
-    first: dict[int, int] = {}
-    at = [first.setdefault(id(v), len(first)) for v in values]
-    objects: list[T] = [None] * len(first)  # type: ignore[list-item]
-    for v, i in zip(values, at, strict=True):
-        objects[i] = v
-    return objects, np.array(at, dtype=np.intp)
+    ids = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+    _, first, at = np.unique(ids, return_index=True, return_inverse=True)
+    return [values[i] for i in first], at.astype(np.intp)
 
 
 P = TypeVar("P", bound=Person)
