@@ -137,8 +137,8 @@ def _places() -> dict[str, Location]:
     for spoken, official in _SPOKEN_NAMES.items():
         places.setdefault(_fold(spoken), places[_fold(official)])
     registered: dict[str, tuple[int, Location]] = {}
-    columns = ("pc4", "lat", "lon", "place", "municipality", "population")
-    for pc4, lat, lon, place, municipality, population in _data_rows("nl_pc4.csv", *columns):
+    area_columns = ("pc4", "lat", "lon", "place", "municipality", "population")
+    for pc4, lat, lon, place, municipality, population in _data_rows("nl_pc4.csv", *area_columns):
         key, people = _fold(place), int(population or 0)
         if key not in places and (key not in registered or people > registered[key][0]):
             registered[key] = (people, Location(float(lat), float(lon), pc4, place, municipality))
