@@ -356,7 +356,7 @@ def read_outcomes(path: str | os.PathLike[str], *, sheet: str | None = None) -> 
         return result
     for raw in table.rows:
         outcome, problems = _outcome_row(table, raw)
-        problems += _beyond_header(table, raw)
+        problems += _table_problems(table, raw)
         _collect(result, raw, problems)
         if outcome is not None and not problems:
             result.outcomes.append(outcome)
@@ -381,7 +381,7 @@ def read_pairs(
         problems = [
             _missing(table, raw, c) for c, v in (("newcomer_id", nid), ("local_id", lid)) if not v
         ]
-        problems += _beyond_header(table, raw)
+        problems += _table_problems(table, raw)
         _collect(result, raw, problems)
         if not problems:
             result.pairs.append(PairRow(nid, lid, raw.number, table.source))
@@ -436,7 +436,7 @@ def _read_rows(
         builder = RowBuilder(model)
         known = {c: table.column(c) for c in table.columns if c is not None}
         earlier = _earlier_rows(known.get("id", []), table)
-        unsure = earlier.keys() | table.overflowing
+        unsure = earlier.keys() | table.irregular
         if not as_columns:
             for index, person in enumerate(builder.build_rows(known, len(table))):
                 if person is None or index in unsure:
@@ -502,7 +502,7 @@ def _checked_row(
     """A row validated on its own: its profile, or every problem of the row (address,
     cells and an id that row ``earlier`` already has) together."""
     problems = [] if earlier is None else [_duplicate_id(table, raw, earlier)]
-    problems += _beyond_header(table, raw)
+    problems += _table_problems(table, raw)
     data: dict[str, Any] = {k: v for k, v in raw.values.items() if v}
     try:
         data = locate_row(data)
@@ -532,6 +532,40 @@ def _earlier_rows(ids: list[str], table: Table) -> dict[int, int]:
             if first != number:
                 earlier[index] = first
     return earlier
+
+
+def _table_problems(table: Table, raw: RawRow) -> list[Problem]:
+    """The row's problems with the table itself rather than with a value: a cell outside
+    the named columns, a cell that swallowed further rows."""
+    return _beyond_header(table, raw) + _swallowed(table, raw)
+
+
+def _swallowed(table: Table, raw: RawRow) -> list[Problem]:
+    """The row's cell that ran on over what look like further rows, as a problem: a stray
+    quote made them one cell, so they were not read as rows. The rejected-rows file keeps
+    the cell, and with it those rows. The cell is not shown: it may hold personal data."""
+    found = table.swallowing_cell(raw.cells)
+    if found is None:
+        return []
+    at, lines = found
+    return [
+        Problem(
+            table.source,
+            raw.number,
+            _header_or_letter(table, at),
+            f'this cell starts with a quote (") that is closed only {lines - 1} line(s) further '
+            "down the file, so the rows in between were read as part of this cell and not "
+            "as rows of their own",
+            "no quote at the start of a cell, or one closed at the end of the same cell: "
+            "remove the stray quote and read the file again",
+        )
+    ]
+
+
+def _header_or_letter(table: Table, at: int) -> str:
+    """Column ``at`` as the file names it, or by its letter if it has no name."""
+    header = table.original_header
+    return header[at].strip() if at < len(header) and header[at].strip() else column_letter(at)
 
 
 def _beyond_header(table: Table, raw: RawRow) -> list[Problem]:

@@ -167,6 +167,40 @@ class Table:
             i for i, cells in enumerate(self._cells) if self.unnamed_cell(cells) is not None
         )
 
+    def swallowing_cell(self, cells: Sequence[str]) -> tuple[int, int] | None:
+        """The position of a row's first cell that holds lines looking like rows of their
+        own, and how many lines it runs over; ``None`` if there is none. A quote (") at the
+        start of a cell makes the cell run on, line breaks and all, to the next quote: a
+        stray one swallows the rows in between. A line of a cell counts as a row when it
+        has the delimiter at least half as often as a row has named columns (a note
+        written over a few lines has a few at most)."""
+        if self.delimiter is None:  # a workbook's cells cannot run into each other
+            return None
+        enough = max(2, self._named // 2)
+        for i, cell in enumerate(cells):
+            lines = cell.splitlines()
+            if any(line.count(self.delimiter) >= enough for line in lines[1:]):
+                return i, len(lines)
+        return None
+
+    @functools.cached_property
+    def swallowing(self) -> frozenset[int]:
+        """Data rows (by index) with a cell that swallowed what look like further rows
+        (:meth:`swallowing_cell`)."""
+        if self.delimiter is None:
+            return frozenset()
+        return frozenset(
+            i
+            for i, cells in enumerate(self._cells)
+            if _breaks_line(cells) and self.swallowing_cell(cells) is not None
+        )
+
+    @functools.cached_property
+    def irregular(self) -> frozenset[int]:
+        """Data rows (by index) whose cells cannot be taken as they stand: a cell beyond
+        the named columns, or one that swallowed further rows."""
+        return self.overflowing | self.swallowing
+
     def has(self, column: str) -> bool:
         return column in self.columns
 
@@ -389,6 +423,12 @@ def _read_workbook(path: Path, source: str, kind: Kind, sheet: str | None) -> Ta
 def _blank(cells: Sequence[str]) -> bool:
     """Whether every cell is empty or spaces (one joined string: this runs for every row)."""
     return not "".join(cells).strip()
+
+
+def _breaks_line(cells: Sequence[str]) -> bool:
+    """Whether any of the cells holds a line break (most rows: none)."""
+    text = "".join(cells)
+    return "\n" in text or "\r" in text
 
 
 def _build(

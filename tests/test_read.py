@@ -437,6 +437,39 @@ def test_a_filled_cell_beyond_the_header_in_pairs_and_outcomes(tmp_path: Path) -
     assert table.outcomes == [] and only(table.problems).column == "E"
 
 
+def test_a_stray_quote_that_swallows_rows_rejects_its_row_and_keeps_them(tmp_path: Path) -> None:
+    """A quote at the start of a cell runs the cell on to the next quote, so the rows in
+    between are read as its text: the row is rejected at that cell's column, saying so,
+    and the rejected-rows file keeps the swallowed rows; the rows after it are read."""
+    lines = ["nummer;naam;postcode;talen;beschikbaarheid"]
+    lines += [f"N{i};Naam {i};3071;nl:B1;za" for i in range(1, 11)]
+    lines[3] = 'N3;"Sam;3071;nl:B1;za'  # stray quote: row 4 of the spreadsheet
+    lines[7] = 'N7;Jo"ke;3071;nl:B1;za'  # the next quote, four lines further down
+    path = tmp_path / "n.csv"
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="cp1252", newline="")
+    for roster in (read_newcomers(path), _read._read_pooled(read_newcomers, path, None)):
+        assert roster.accepted == 5 and roster.rows_read == 6  # N3 took N4 … N7 in
+        problem = only(roster.problems)
+        assert (problem.row, problem.column) == (4, "naam")
+        assert "quote" in problem.message and "4 line(s)" in problem.message
+        assert "Sam" not in str(problem)  # the cell may hold personal data: never echoed
+        (rejected,) = roster.rejected
+        assert all(f"N{i};Naam {i}" in rejected.cells[1] for i in (4, 5, 6))
+    assert [p.id for p in read_newcomers(path).people] == ["N1", "N2", "N8", "N9", "N10"]
+
+
+def test_a_note_over_a_few_lines_is_not_taken_for_swallowed_rows(tmp_path: Path) -> None:
+    text = (
+        "id;name;postcode;languages;availability;notes\r\n"
+        'N1;"Ali\r\nvan Dam";3071;ar;sat;"bel eerst; na 17 uur\r\nniet op vrijdag; of zaterdag"\r\n'
+        "N2;Bo;3071;ar;sat;\r\n"
+    )
+    path = tmp_path / "n.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    roster = read_newcomers(path)
+    assert roster.problems == [] and [p.id for p in roster.people] == ["N1", "N2"]
+
+
 @given(st.integers(min_value=0, max_value=20_000))
 def test_column_letters_are_those_a_spreadsheet_shows(index: int) -> None:
     letters = column_letter(index)
