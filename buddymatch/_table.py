@@ -171,15 +171,18 @@ class Table:
         """The position of a row's first cell that holds lines looking like rows of their
         own, and how many lines it runs over; ``None`` if there is none. A quote (") at the
         start of a cell makes the cell run on, line breaks and all, to the next quote: a
-        stray one swallows the rows in between. A line of a cell counts as a row when it
-        has the delimiter at least half as often as a row has named columns (a note
-        written over a few lines has a few at most)."""
-        if self.delimiter is None:  # a workbook's cells cannot run into each other
+        stray one swallows the rows in between. A cell has swallowed rows when a line of
+        it after the first has a delimiter between every two named columns, or two such
+        lines have one between at least every other (a note written over a few lines has
+        a few at most). Files of a few columns (pairs, outcomes) are not judged: there a
+        note's commas could look like a row."""
+        if self.delimiter is None or self._named < 4:  # a workbook's cells cannot run on
             return None
-        enough = max(2, self._named // 2)
+        whole, half = self._named - 1, self._named // 2
         for i, cell in enumerate(cells):
             lines = cell.splitlines()
-            if any(line.count(self.delimiter) >= enough for line in lines[1:]):
+            counts = [line.count(self.delimiter) for line in lines[1:]]
+            if any(c >= whole for c in counts) or sum(c >= half for c in counts) >= 2:
                 return i, len(lines)
         return None
 
@@ -187,7 +190,7 @@ class Table:
     def swallowing(self) -> frozenset[int]:
         """Data rows (by index) with a cell that swallowed what look like further rows
         (:meth:`swallowing_cell`)."""
-        if self.delimiter is None:
+        if self.delimiter is None or self._named < 4:
             return frozenset()
         return frozenset(
             i

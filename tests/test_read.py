@@ -468,6 +468,9 @@ def test_a_note_over_a_few_lines_is_not_taken_for_swallowed_rows(tmp_path: Path)
     path.write_text(text, encoding="utf-8", newline="")
     roster = read_newcomers(path)
     assert roster.problems == [] and [p.id for p in roster.people] == ["N1", "N2"]
+    pinned = tmp_path / "pinned.csv"  # a few columns: a note's commas are not judged
+    pinned.write_text('newcomer_id,local_id,note\nN1,L1,"met, twice\nliked it, both, a lot"\n')
+    assert only(read_pairs(pinned, kind="pinned").pairs).newcomer_id == "N1"
 
 
 @given(st.integers(min_value=0, max_value=20_000))
