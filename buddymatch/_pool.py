@@ -241,7 +241,6 @@ class PooledPeople(Sequence[P], Generic[P]):
     def __init__(self, vocab: Vocabulary, pool: Pool, again: Callable[[], Sequence[P]]) -> None:
         self.vocab = vocab
         self.pool = pool  # in id order
-        self._count = pool.size
         self._again = again
         self._people: list[P] | None = None
 
@@ -265,13 +264,13 @@ class PooledPeople(Sequence[P], Generic[P]):
         """The profiles, from ``again()`` on the first call."""
         if self._people is None:
             people = list(self._again())
-            if len(people) != self._count:
+            if len(people) != self.pool.size:
                 raise RuntimeError("the people read again are not the people read before")
             self._people = people
         return self._people
 
     def __len__(self) -> int:
-        return self._count
+        return self.pool.size
 
     @overload
     def __getitem__(self, index: int) -> P: ...
