@@ -126,9 +126,8 @@ class Vocabulary:
 
     @classmethod
     def of(cls, *groups: Sequence[Person]) -> Vocabulary:
-        langs = sorted({code for g in groups for p in g for code in p.languages})
-        tags = sorted({t for g in groups for p in g for t in p.interests})
-        return cls(tuple(langs), tuple(tags))
+        people = [p for g in groups for p in g]
+        return cls.of_columns([p.languages for p in people], [p.interests for p in people])
 
     @classmethod
     def of_columns(

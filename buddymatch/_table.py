@@ -176,12 +176,13 @@ class Table:
         lines have one between at least every other (a note written over a few lines has
         a few at most). Files of a few columns (pairs, outcomes) are not judged: there a
         note's commas could look like a row."""
-        if self.delimiter is None or self._named < 4:  # a workbook's cells cannot run on
+        delimiter = self._swallow_delimiter
+        if delimiter is None:
             return None
         whole, half = self._named - 1, self._named // 2
         for i, cell in enumerate(cells):
             lines = cell.splitlines()
-            counts = [line.count(self.delimiter) for line in lines[1:]]
+            counts = [line.count(delimiter) for line in lines[1:]]
             if any(c >= whole for c in counts) or sum(c >= half for c in counts) >= 2:
                 return i, len(lines)
         return None
@@ -190,13 +191,19 @@ class Table:
     def swallowing(self) -> frozenset[int]:
         """Data rows (by index) with a cell that swallowed what look like further rows
         (:meth:`swallowing_cell`)."""
-        if self.delimiter is None or self._named < 4:
+        if self._swallow_delimiter is None:
             return frozenset()
         return frozenset(
             i
             for i, cells in enumerate(self._cells)
             if _breaks_line(cells) and self.swallowing_cell(cells) is not None
         )
+
+    @functools.cached_property
+    def _swallow_delimiter(self) -> str | None:
+        """The delimiter of a CSV file of at least four named columns, where swallowed rows
+        are looked for (a workbook's cells cannot run on); ``None`` elsewhere."""
+        return self.delimiter if self._named >= 4 else None
 
     @functools.cached_property
     def irregular(self) -> frozenset[int]:
