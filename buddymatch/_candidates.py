@@ -46,7 +46,16 @@ T = TypeVar("T")
 
 
 class NearFinder:
-    """Near pairs (one of the two could travel to the other by straight line) per chunk."""
+    """Near pairs (one of the two could travel to the other by straight line) per chunk.
+
+    A pair is near when its distance is within the larger of the two people's reaches.
+    Both sides are cut into a few *reach classes* (people of about the same reach); each
+    newcomer class is searched against each local class once, with the larger of the two
+    classes' reaches, so every pair is found exactly once: no pair is found from both
+    sides, and nothing needs to be sorted out afterwards. Where a class holds several
+    reaches, the pairs found are kept only within their own larger reach. (10,000
+    newcomers, 6 million near pairs: 35 % less time than searching from both sides.)
+    """
 
     def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
         from scipy.spatial import cKDTree
@@ -54,70 +63,67 @@ class NearFinder:
         self._tree = cKDTree
         self.n_xyz = newcomers.xyz
         self.n_chord = chord_radius(reach_km(newcomers, weights))
-        self.l_tree = cKDTree(locals_.xyz) if locals_.size else None
-        l_xyz = locals_.xyz
-        l_chord = chord_radius(reach_km(locals_, weights))
-        values, group = np.unique(l_chord, return_inverse=True)
-        self.l_groups = []
-        for g, r in enumerate(values):
-            members = np.flatnonzero(group == g)
-            self.l_groups.append((members, cKDTree(l_xyz[members]), float(r)))
+        self.n_class, self.n_reach, self.n_exact = _reach_classes(self.n_chord, _REACH_CLASSES)
+        self.l_chord = chord_radius(reach_km(locals_, weights))
+        l_class, l_reach, l_exact = _reach_classes(self.l_chord, _REACH_CLASSES)
+        self.l_groups = [
+            (members, cKDTree(locals_.xyz[members]), float(l_reach[c]), bool(l_exact[c]))
+            for c in range(len(l_reach))
+            if len(members := np.flatnonzero(l_class == c))
+        ]
 
     def pairs(self, rows: IntArray) -> tuple[IntArray, IntArray]:
-        """Near pairs of the newcomers ``rows``: each pair once, in no particular order.
-
-        Searched from both sides, the newcomer's reach and then the local's. A pair the
-        locals' search finds is kept only when the newcomer's search did not, which the
-        distance tells for all but pairs right on the edge of the newcomer's reach (those
-        are compared with what it found): so no sort of every near pair to drop doubles.
-        Sorting waits until the cheap rules have dropped about half of them.
-        """
-        empty = np.zeros(0, dtype=np.int64)
-        if self.l_tree is None or len(rows) == 0:
-            return empty, empty
-        xyz = self.n_xyz[rows]
-        chord = self.n_chord[rows]
+        """Near pairs of the newcomers ``rows``: each pair once, in no particular order."""
         ns: list[IntArray] = []
         ms: list[IntArray] = []
-        values, group = np.unique(chord, return_inverse=True)
-        for g, r in enumerate(values):
-            members = np.flatnonzero(group == g)
-            found = self._tree(xyz[members]).sparse_distance_matrix(
-                self.l_tree, float(r), output_type="ndarray"
-            )
-            ns.append(members[found["i"]])
-            ms.append(found["j"])
-        own = len(ns)
-        chunk_tree = self._tree(xyz)
-        for members, tree, r in self.l_groups:
-            found = tree.sparse_distance_matrix(chunk_tree, r, output_type="ndarray")
-            reach = chord[found["j"]]
-            beyond = found["v"] > reach * (1 + _EDGE)
-            edge = np.flatnonzero(~beyond & (found["v"] >= reach * (1 - _EDGE)))
-            if len(edge):
-                beyond[edge] = _not_among(
-                    found["j"][edge], members[found["i"][edge]], ns[:own], ms[:own], len(rows)
+        in_class = self.n_class[rows]
+        for c, reach in enumerate(self.n_reach):
+            members = np.flatnonzero(in_class == c)
+            if len(members) == 0:
+                continue
+            tree = self._tree(self.n_xyz[rows[members]])
+            for l_members, l_tree, l_reach, l_exact in self.l_groups:
+                found = tree.sparse_distance_matrix(
+                    l_tree, max(float(reach), l_reach), output_type="ndarray"
                 )
-            ns.append(found["j"][beyond])
-            ms.append(members[found["i"][beyond]])
+                i, j = members[found["i"]], l_members[found["j"]]
+                if not (l_exact and self.n_exact[c]):
+                    own = np.maximum(self.n_chord[rows[i]], self.l_chord[j])
+                    within = found["v"] <= own
+                    i, j = i[within], j[within]
+                ns.append(i)
+                ms.append(j)
+        if not ns:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
         return rows[np.concatenate(ns)], np.concatenate(ms).astype(np.int64, copy=False)
 
 
-# Relative band around a newcomer's reach in which rounding could decide whether the
-# newcomer's own search found a pair (far wider than rounding, far narrower than metres).
-_EDGE = 1e-9
+# At most this many reach classes per side: more classes search fewer pairs beyond a
+# person's own reach, but make more searches (6 was fastest at 10,000 newcomers).
+_REACH_CLASSES = 6
 
 
-def _not_among(
-    n: IntArray, m: IntArray, ns: list[IntArray], ms: list[IntArray], n_rows: int
-) -> BoolArray:
-    """Which pairs ``(n[k], m[k])`` are not among the pairs ``ns``/``ms`` (chunk rows)."""
-    asked = np.zeros(n_rows, dtype=bool)
-    asked[n] = True
-    found_n, found_m = np.concatenate(ns), np.concatenate(ms)
-    mine = asked[found_n]
-    width = int(max(m.max(initial=0), found_m.max(initial=0))) + 1
-    return ~np.isin(n * width + m, found_n[mine] * width + found_m[mine])
+def _reach_classes(
+    chord: NDArray[np.float64], most: int
+) -> tuple[IntArray, NDArray[np.float64], BoolArray]:
+    """Each person's reach class, each class's reach (its largest) and whether everyone in
+    the class has that reach. At most ``most`` distinct reaches: a class each; otherwise
+    ``most`` classes of about as many people each, cut between distinct reaches."""
+    values, which = np.unique(chord, return_inverse=True)
+    if len(values) <= most:
+        return which.astype(np.int64), values, np.ones(len(values), dtype=bool)
+    upto = np.cumsum(np.bincount(which, minlength=len(values)))
+    cuts = np.searchsorted(upto, np.linspace(0, upto[-1], most + 1)[1:-1])
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    starts[np.unique(cuts) + 1] = 1  # a new class after each cut value
+    of_value = np.cumsum(starts)[: len(values)]
+    n_classes = int(of_value[-1]) + 1
+    reach = np.zeros(n_classes)
+    np.maximum.at(reach, of_value, values)
+    lowest = np.full(n_classes, np.inf)
+    np.minimum.at(lowest, of_value, values)
+    return of_value[which].astype(np.int64), reach, lowest == reach
 
 
 _COUNT_CHUNK = 2_000  # newcomers per step when counting stage survivors

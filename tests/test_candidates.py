@@ -117,19 +117,21 @@ def test_tiny_chunks_give_the_same_candidates(tmp_path: Path, workers: int) -> N
     assert np.array_equal(scores, small.score)
 
 
-@pytest.mark.parametrize("edge", [_candidates._EDGE, 0.5])
+@pytest.mark.parametrize("classes", [_candidates._REACH_CLASSES, 2, 1, 1000])
 def test_near_pairs_of_a_chunk_are_each_near_pair_once(
-    tmp_path: Path, edge: float, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, classes: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Found from both sides without a sort: the same set as ``near_pairs``, no pair twice,
-    also when most pairs fall in the band that is checked against the newcomers' search."""
-    monkeypatch.setattr(_candidates, "_EDGE", edge)
+    """Searched class against class: the same set as ``near_pairs``, no pair twice, also
+    when classes hold several reaches (and pairs beyond the larger reach are dropped)."""
+    monkeypatch.setattr(_candidates, "_REACH_CLASSES", classes)
     newcomers, locals_ = generate_rosters(tmp_path, "national", 600, seed=8)
     vocab = Vocabulary.of(newcomers, locals_)
     npool = build_pool(sort_by_id(newcomers), vocab)
     lpool = build_pool(sort_by_id(locals_), vocab)
     n, m = _pairs.near_pairs(npool, lpool, W)
     finder = _candidates.NearFinder(npool, lpool, W)
+    assert (len(finder.n_reach) <= classes) and (len(finder.l_groups) <= classes)
+    assert finder.n_exact.all() == (classes == 1000)  # a class for each reach: no filter
     rows = np.arange(3, npool.size, 2)  # a chunk that is not every newcomer
     fn, fm = finder.pairs(rows)
     key = fn * lpool.size + fm
@@ -137,6 +139,29 @@ def test_near_pairs_of_a_chunk_are_each_near_pair_once(
     want = n * lpool.size + m
     assert np.array_equal(np.sort(key), want[np.isin(n, rows)])
     assert len(key) > 1000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([0.0, 1e-12, 0.5, 1.0, 1.5, 2.0, 3.0, 7.0, 7.5, 40.0]), max_size=40),
+    st.integers(1, 8),
+)
+def test_reach_classes_cover_everyone_in_order(reaches: list[float], most: int) -> None:
+    """Each person's class reach is at least their own, classes keep the reaches' order,
+    and a class said to be exact holds one reach."""
+    chord = np.asarray(reaches, dtype=np.float64)
+    which, reach, exact = _candidates._reach_classes(chord, most)
+    assert len(which) == len(chord) and len(reach) == len(exact) <= most
+    if len(chord) == 0:
+        return
+    assert set(np.unique(which)) == set(range(len(reach)))  # no empty class
+    assert np.all(reach[which] >= chord)
+    order = np.argsort(chord, kind="stable")
+    assert np.all(np.diff(which[order]) >= 0)
+    for c in range(len(reach)):
+        mine = chord[which == c]
+        assert exact[c] == bool(np.all(mine == reach[c]))
+        assert reach[c] == mine.max()
 
 
 def test_scores_with_a_probability_model_equal_the_reference(tmp_path: Path) -> None:
