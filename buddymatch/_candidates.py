@@ -33,6 +33,7 @@ from buddymatch._pairs import (
     chord_radius,
     count_stages,
     gender_fits,
+    kd_tree,
     reach_km,
     rule_passes,
     share_a_language,
@@ -58,16 +59,14 @@ class NearFinder:
     """
 
     def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
-        from scipy.spatial import cKDTree
-
-        self._tree = cKDTree
+        self._tree = tree = kd_tree()
         self.n_xyz = newcomers.xyz
         self.n_chord = chord_radius(reach_km(newcomers, weights))
         self.n_class, self.n_reach, self.n_exact = _reach_classes(self.n_chord, _REACH_CLASSES)
         self.l_chord = chord_radius(reach_km(locals_, weights))
         l_class, l_reach, l_exact = _reach_classes(self.l_chord, _REACH_CLASSES)
         self.l_groups = [
-            (members, cKDTree(locals_.xyz[members]), float(l_reach[c]), bool(l_exact[c]))
+            (members, tree(locals_.xyz[members]), float(l_reach[c]), bool(l_exact[c]))
             for c in range(len(l_reach))
             if len(members := np.flatnonzero(l_class == c))
         ]

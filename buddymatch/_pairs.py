@@ -9,7 +9,13 @@ why a newcomer has no workable local at all.
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -18,6 +24,9 @@ from buddymatch._geo import EARTH_RADIUS_KM
 from buddymatch._pool import Pool
 from buddymatch._vocab import ALL_SLOTS_MASK, MODES
 from buddymatch._weights import Weights
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -89,6 +98,53 @@ def pair_km(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> NDArray
     return np.asarray(np.sqrt(np.einsum("ij,ij->i", d, d)) * EARTH_RADIUS_KM, dtype=np.float64)
 
 
+_KD_TREE_MODULE = "scipy.spatial._ckdtree"
+
+
+def kd_tree() -> type[cKDTree]:
+    """scipy's k-d tree class, without the rest of ``scipy.spatial`` when it can be.
+
+    ``import scipy.spatial`` also imports scipy.linalg, scipy.special and the rotation
+    classes: 0.12 s, a twentieth of matching 10,000 newcomers from the command line, for
+    nothing used here. The k-d tree's compiled module needs only numpy and scipy.sparse,
+    so it is loaded on its own, under its own name: a later ``import scipy.spatial``
+    finds it there and uses the same class. Where that does not work (another layout of
+    scipy), ``scipy.spatial`` is imported as usual.
+    """
+    module = sys.modules.get(_KD_TREE_MODULE) or _load_alone(_KD_TREE_MODULE)
+    alone: type[cKDTree] | None = getattr(module, "cKDTree", None)
+    if alone is not None:
+        return alone
+    from scipy.spatial import cKDTree as usual
+
+    tree: type[cKDTree] = usual
+    return tree
+
+
+def _load_alone(name: str) -> ModuleType | None:
+    """The compiled module ``name`` loaded without importing its package, or ``None``."""
+    import scipy
+
+    package, _, leaf = name.rpartition(".")
+    folder = Path(scipy.__file__).parent.joinpath(*package.split(".")[1:])
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        path = folder / (leaf + suffix)
+        if not path.is_file():
+            continue
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[name]
+            return None
+        return module
+    return None
+
+
 def _within(
     tree_pool: Pool, query_pool: Pool, radius_km: NDArray[np.float64]
 ) -> tuple[IntArray, IntArray]:
@@ -98,19 +154,18 @@ def _within(
     are grouped by radius (people share a few mode × minutes reaches) so each group is one
     ``sparse_distance_matrix`` call that returns index arrays, never per-point lists.
     """
-    from scipy.spatial import cKDTree
-
+    tree_class = kd_tree()
     empty = np.zeros(0, dtype=np.int64)
     if tree_pool.size == 0 or query_pool.size == 0:
         return empty, empty
-    tree = cKDTree(tree_pool.xyz)
+    tree = tree_class(tree_pool.xyz)
     q_xyz = query_pool.xyz
     chord = chord_radius(radius_km)
     qs, ts = [], []
     values, group = np.unique(chord, return_inverse=True)
     for g, r in enumerate(values):
         members = np.flatnonzero(group == g)
-        found = cKDTree(q_xyz[members]).sparse_distance_matrix(
+        found = tree_class(q_xyz[members]).sparse_distance_matrix(
             tree, float(r), output_type="ndarray"
         )
         qs.append(members[found["i"]])

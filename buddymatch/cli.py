@@ -165,14 +165,15 @@ def _unmatched_table(result: Any, show: int) -> Table:
 
 
 def _import_the_matching_parts() -> None:
-    """Import scipy's spatial index, the solver and the matching code (~0.3 s) while the
+    """Import scipy's spatial index, the solver and the matching code (~0.1 s) while the
     bigger roster is still being read in another process, rather than before reading
     starts or after it ends, when nothing else runs."""
-    from scipy.spatial import cKDTree  # noqa: F401
-
     import buddymatch._match
     import buddymatch._write
     import buddymatch.solvers.flow  # noqa: F401
+    from buddymatch._pairs import kd_tree
+
+    kd_tree()
 
 
 def _cmd_match(args: argparse.Namespace, console: Console) -> int:

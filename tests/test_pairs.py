@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from buddymatch import _match
+from buddymatch import _match, _pairs
 from buddymatch._pairs import check_pairs, near_pairs, rule_passes
 from buddymatch._pool import Vocabulary, build_pool
 from buddymatch._profiles import Local, Newcomer, Person
@@ -178,3 +181,34 @@ def test_a_reach_of_zero_still_meets_people_in_the_same_postcode_area() -> None:
     assert check_pairs(npool, lpool, n, m, W).feasible.tolist() == [True]
     prep = _match.prepare([newcomer], [local], W)
     assert prep.n_candidates == 1
+
+
+def test_the_k_d_tree_comes_without_the_rest_of_scipy_spatial() -> None:
+    """In a fresh process: the tree class loads without ``scipy.spatial`` (which would
+    bring scipy.linalg and scipy.special), finds the same pairs, and a later ``import
+    scipy.spatial`` uses that very class."""
+    code = (
+        "import sys, numpy as np\n"
+        "from buddymatch._pairs import kd_tree\n"
+        "tree = kd_tree()\n"
+        "assert 'scipy.spatial' not in sys.modules, 'package imported'\n"
+        "assert 'scipy.linalg' not in sys.modules, 'linalg imported'\n"
+        "a, b = np.random.default_rng(1).random((2, 300, 3))\n"
+        "mine = tree(a).sparse_distance_matrix(tree(b), 0.2, output_type='ndarray')\n"
+        "import scipy.spatial\n"
+        "assert scipy.spatial.cKDTree is tree\n"
+        "theirs = scipy.spatial.KDTree(a).sparse_distance_matrix(\n"
+        "    scipy.spatial.KDTree(b), 0.2, output_type='ndarray')\n"
+        "assert len(mine) > 100 and sorted(mine.tolist()) == sorted(theirs.tolist())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_k_d_tree_falls_back_to_scipy_spatial(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the compiled module cannot be loaded on its own, the package is imported."""
+    from scipy.spatial import cKDTree
+
+    monkeypatch.setattr(_pairs, "_KD_TREE_MODULE", "scipy.spatial._no_such_module")
+    assert _pairs._load_alone("scipy.spatial._no_such_module") is None
+    assert _pairs.kd_tree() is cKDTree
