@@ -9,6 +9,7 @@ why a newcomer has no workable local at all.
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import importlib.util
 import sys
@@ -101,15 +102,15 @@ def pair_km(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> NDArray
 _KD_TREE_MODULE = "scipy.spatial._ckdtree"
 
 
+@functools.cache
 def kd_tree() -> type[cKDTree]:
     """scipy's k-d tree class, without the rest of ``scipy.spatial`` when it can be.
 
     ``import scipy.spatial`` also imports scipy.linalg, scipy.special and the rotation
     classes: 0.12 s, a twentieth of matching 10,000 newcomers from the command line, for
     nothing used here. The k-d tree's compiled module needs only numpy and scipy.sparse,
-    so it is loaded on its own, under its own name: a later ``import scipy.spatial``
-    finds it there and uses the same class. Where that does not work (another layout of
-    scipy), ``scipy.spatial`` is imported as usual.
+    so it is loaded on its own. Where that does not work (another layout of scipy),
+    ``scipy.spatial`` is imported as usual.
     """
     module = sys.modules.get(_KD_TREE_MODULE) or _load_alone(_KD_TREE_MODULE)
     alone: type[cKDTree] | None = getattr(module, "cKDTree", None)
@@ -122,7 +123,12 @@ def kd_tree() -> type[cKDTree]:
 
 
 def _load_alone(name: str) -> ModuleType | None:
-    """The compiled module ``name`` loaded without importing its package, or ``None``."""
+    """The compiled module ``name`` loaded without importing its package, or ``None``.
+
+    It is not left in ``sys.modules``: a later import of the package then imports it the
+    usual way, which hands back this same module (compiled modules are loaded once per
+    process) and also makes it an attribute of its package.
+    """
     import scipy
 
     package, _, leaf = name.rpartition(".")
@@ -135,12 +141,12 @@ def _load_alone(name: str) -> ModuleType | None:
         if spec is None or spec.loader is None:
             return None
         module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
         try:
             spec.loader.exec_module(module)
         except Exception:
-            del sys.modules[name]
             return None
+        finally:
+            sys.modules.pop(name, None)
         return module
     return None
 

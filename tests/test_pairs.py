@@ -189,7 +189,7 @@ def test_a_reach_of_zero_still_meets_people_in_the_same_postcode_area() -> None:
 def test_the_k_d_tree_comes_without_the_rest_of_scipy_spatial() -> None:
     """In a fresh process: the tree class loads without ``scipy.spatial`` (which would
     bring scipy.linalg and scipy.special), finds the same pairs, and a later ``import
-    scipy.spatial`` uses that very class."""
+    scipy.spatial`` uses that very class, its module an attribute of the package as usual."""
     code = (
         "import sys, numpy as np\n"
         "from buddymatch._pairs import kd_tree\n"
@@ -200,6 +200,8 @@ def test_the_k_d_tree_comes_without_the_rest_of_scipy_spatial() -> None:
         "mine = tree(a).sparse_distance_matrix(tree(b), 0.2, output_type='ndarray')\n"
         "import scipy.spatial\n"
         "assert scipy.spatial.cKDTree is tree\n"
+        "import scipy.spatial._ckdtree\n"
+        "assert scipy.spatial._ckdtree.cKDTree is tree\n"
         "theirs = scipy.spatial.KDTree(a).sparse_distance_matrix(\n"
         "    scipy.spatial.KDTree(b), 0.2, output_type='ndarray')\n"
         "assert len(mine) > 100 and sorted(mine.tolist()) == sorted(theirs.tolist())\n"
@@ -214,4 +216,8 @@ def test_the_k_d_tree_falls_back_to_scipy_spatial(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(_pairs, "_KD_TREE_MODULE", "scipy.spatial._no_such_module")
     assert _pairs._load_alone("scipy.spatial._no_such_module") is None
-    assert _pairs.kd_tree() is cKDTree
+    _pairs.kd_tree.cache_clear()
+    try:
+        assert _pairs.kd_tree() is cKDTree
+    finally:
+        _pairs.kd_tree.cache_clear()
