@@ -585,7 +585,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"machine: {info['nproc']} cores ({info['cpu']}), {info['ram_gib']} GiB RAM, Python "
         f"{info['python']}, " + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     )
-    results: dict[str, Any] = {"machine": info, "argv": argv, "seed": args.seed, "runs": []}
+    results: dict[str, Any] = {
+        "machine": info,
+        "argv": argv,
+        "seed": None if args.rosters else args.seed,
+        "runs": [],
+    }
     if not args.no_demo:
         demo = measure(
             [*_buddymatch_exe(), "demo", "--output-dir", str(workdir / "demo")],

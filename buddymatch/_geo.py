@@ -161,7 +161,12 @@ def _unit_vectors(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray
 def normalise_postcode(text: str) -> str:
     """``3071 ab`` → ``3071AB``; ``3071`` stays ``3071``; anything else is a CellError."""
     m = _PC.match(text.strip())
-    if not m or (m.group(2) and m.group(2).upper() in ("SA", "SD", "SS")):
+    if m and m.group(2) and m.group(2).upper() in ("SA", "SD", "SS"):
+        raise CellError(
+            "not a Dutch postcode: the letters SA, SD and SS are never used in postcodes",
+            "the postcode as the post office writes it, or its 4 digits alone",
+        )
+    if not m:
         raise CellError("not a Dutch postcode", "a Dutch postcode such as 3071, 3071AB or 3071 AB")
     return m.group(1) + (m.group(2) or "").upper()
 

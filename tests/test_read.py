@@ -104,6 +104,7 @@ BAD_CELLS = [
     ({"languages": "arabic:B1"}, "languages", "not a language code"),
     ({"postcode": "1000"}, "postcode", "postcode area is not known"),
     ({"postcode": "30711"}, "postcode", "not a Dutch postcode"),
+    ({"postcode": "5684 ss"}, "postcode", "SA, SD and SS are never used"),
     ({"postcode": "", "place": "Atlantis"}, "place", "not known"),
     ({"postcode": "", "lat": "51.9"}, "lon", "latitude and longitude must be given together"),
     ({"postcode": "", "lat": "noord", "lon": "4.5"}, "lat", "not a number"),
