@@ -39,9 +39,12 @@ def pair_reason(p: Pair) -> str:
     if p.dutch_practice:
         parts.append("Dutch practice")
     if p.travel_min is not None and p.travel_mode:
-        parts.append(
-            f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]} ({p.who_travels} travels)"
-        )
+        if p.travel_min == 0:  # located at the same point: addresses are known per area
+            parts.append(f"same postcode area or place, {MODE_PHRASES[p.travel_mode]}")
+        else:
+            parts.append(
+                f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]} ({p.who_travels} travels)"
+            )
     if p.shared_interests:
         parts.append("share " + ", ".join(p.shared_interests))
     parts.append(f"{p.common_slots} free slot(s) in common")

@@ -12,7 +12,7 @@ from buddymatch._match import match
 from buddymatch._read import read_locals, read_newcomers
 from buddymatch._result import MatchResult, Pair, Unmatched
 from buddymatch._weights import FEATURES
-from buddymatch._write import HEADER, match_rows, write_matches
+from buddymatch._write import HEADER, match_rows, pair_reason, write_matches
 
 SAMPLES = resources.files("buddymatch") / "data" / "samples"
 
@@ -75,6 +75,21 @@ def test_rows_hold_every_field_in_the_contracts_words() -> None:
         "3 free slot(s) in common; explored: a near-optimal alternative, to learn from",
     ]
     assert waiting_row == ["N2", *[""] * (len(HEADER) - 2), waiting.reason]
+
+
+def test_a_pair_in_the_same_area_is_not_said_to_travel_0_minutes() -> None:
+    """Addresses are located per postcode area (or place): two people there are at one
+    point, and "0 min on foot" would read as a mistake."""
+    base = dict(
+        newcomer_id="N1", local_id="L1", score=1.0, probability=None,
+        contributions=dict.fromkeys(FEATURES, 0.0), language="nl", language_level="B1",
+        dutch_practice=False, travel_mode="walk", who_travels="newcomer",
+        shared_interests=(), common_slots=1, pinned=False, explored=False,
+    )  # fmt: skip
+    here = pair_reason(Pair(**base, travel_min=0.0))  # type: ignore[arg-type]
+    there = pair_reason(Pair(**base, travel_min=12.0))  # type: ignore[arg-type]
+    assert "same postcode area or place, on foot" in here and "min" not in here
+    assert "12 min on foot (newcomer travels)" in there
 
 
 def test_file_is_the_header_then_the_rows_escaped(tmp_path: Path) -> None:
