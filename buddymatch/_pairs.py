@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from buddymatch._geo import EARTH_RADIUS_KM
 from buddymatch._pool import Pool
 from buddymatch._vocab import ALL_SLOTS_MASK, MODES
-from buddymatch._weights import ModeSpeed, Weights
+from buddymatch._weights import Weights
 
 if TYPE_CHECKING:
     from scipy.spatial import cKDTree
@@ -238,21 +238,13 @@ def check_pairs(
 def rule_passes(
     newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray, weights: Weights
 ) -> dict[str, BoolArray]:
-    """Which hard rules (``STAGES``) each pair passes, as :func:`check_pairs` says, for
-    counting in stage order: enough to say why a newcomer has nobody.
-
-    Whether some mode runs at a common time (``transport_runs``) is decided only for pairs
-    that pass every stage before it (``False`` for the others): the quickest way to meet is
-    then worked out for a few pairs, not for every near pair of a newcomer whom, say, no
-    one's free time suits (0.10 → 0.05 s for 1,600 such newcomers with 850,000 near pairs).
-    """
+    """Which hard rules (``STAGES``) each pair passes, as :func:`check_pairs` says, without
+    the detail only a made pair needs (which language is best, by which mode): enough to
+    count why a newcomer has nobody, in about half the time."""
     dist = pair_km(newcomers, locals_, n, m)
     common = newcomers.slots[n] & locals_.slots[m]
-    reachable = _reachable(newcomers, locals_, n, m, dist, weights)
+    best_t, _, _, reachable = _travel(newcomers, locals_, n, m, dist, common, weights)
     language = share_a_language(newcomers, locals_, n, m, int(weights.rules.min_shared_level))
-    best_t = np.full(len(n), np.inf)
-    at = np.flatnonzero(reachable & language & (common != 0))
-    best_t[at] = _travel(newcomers, locals_, n[at], m[at], dist[at], common[at], weights)[0]
     return _passes(newcomers, locals_, n, m, reachable, language, common, best_t)
 
 
@@ -324,7 +316,8 @@ def _travel(
         if not (present >> bit) & 1:
             continue
         spec = weights.mode(mode)
-        _minutes(dist, spec, minutes)
+        np.multiply(dist, spec.detour / spec.speed_kmh * 60, out=minutes)
+        minutes += spec.overhead_min
         np.less_equal(minutes, n_max, out=ok_n)
         ok_n &= (n_modes & (1 << bit)) != 0
         np.less_equal(minutes, l_max, out=ok_l)
@@ -337,33 +330,6 @@ def _travel(
         np.copyto(best_mode, bit, where=better)
         np.copyto(best_who, (~ok_n).view(np.int8), where=better)  # newcomer travels first
     return best_t, best_mode, best_who, reachable
-
-
-def _minutes(dist: NDArray[np.float64], spec: ModeSpeed, out: NDArray[np.float64]) -> None:
-    """Minutes to travel ``dist`` km by the mode ``spec``, into ``out``."""
-    np.multiply(dist, spec.detour / spec.speed_kmh * 60, out=out)
-    out += spec.overhead_min
-
-
-def _reachable(
-    newcomers: Pool,
-    locals_: Pool,
-    n: IntArray,
-    m: IntArray,
-    dist: NDArray[np.float64],
-    weights: Weights,
-) -> BoolArray:
-    """:func:`_travel`'s ``reachable`` alone: either could reach the other by one of their
-    own modes, whenever it runs (half the work of finding the quickest way)."""
-    reachable = np.zeros(len(n), dtype=bool)
-    n_modes, l_modes = newcomers.modes[n], locals_.modes[m]
-    n_max, l_max = newcomers.max_travel[n], locals_.max_travel[m]
-    minutes = np.empty(len(n))
-    for bit, mode in enumerate(MODES):
-        _minutes(dist, weights.mode(mode), minutes)
-        reachable |= (minutes <= n_max) & ((n_modes & (1 << bit)) != 0)
-        reachable |= (minutes <= l_max) & ((l_modes & (1 << bit)) != 0)
-    return reachable
 
 
 def gender_fits(newcomers: Pool, locals_: Pool, n: IntArray, m: IntArray) -> BoolArray:
