@@ -59,7 +59,7 @@ class NearFinder:
     """
 
     def __init__(self, newcomers: Pool, locals_: Pool, weights: Weights) -> None:
-        self._tree = tree = kd_tree()
+        tree = kd_tree()
         self.n_xyz = newcomers.xyz
         self.n_chord = chord_radius(reach_km(newcomers, weights))
         self.n_class, self.n_reach, self.n_exact = _reach_classes(self.n_chord, _REACH_CLASSES)
@@ -80,7 +80,7 @@ class NearFinder:
             members = np.flatnonzero(in_class == c)
             if len(members) == 0:
                 continue
-            tree = self._tree(self.n_xyz[rows[members]])
+            tree = kd_tree()(self.n_xyz[rows[members]])
             for l_members, l_tree, l_reach, l_exact in self.l_groups:
                 found = tree.sparse_distance_matrix(
                     l_tree, max(float(reach), l_reach), output_type="ndarray"

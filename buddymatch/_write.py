@@ -31,6 +31,17 @@ HEADER: tuple[str, ...] = (
 )
 
 
+def travel_words(p: Pair) -> str | None:
+    """How the two meet, in words (``None`` if not known). Addresses are located per
+    postcode area or place, so two people there are at one point: that is said, rather
+    than "0 min on foot", which would read as a mistake."""
+    if p.travel_min is None or not p.travel_mode:
+        return None
+    if p.travel_min == 0:
+        return f"same postcode area or place, {MODE_PHRASES[p.travel_mode]}"
+    return f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]}"
+
+
 def pair_reason(p: Pair) -> str:
     """A one-line summary of why a pair was made, in a coordinator's words."""
     parts = []
@@ -38,13 +49,9 @@ def pair_reason(p: Pair) -> str:
         parts.append(f"both speak {p.language} ({p.language_level} or better)")
     if p.dutch_practice:
         parts.append("Dutch practice")
-    if p.travel_min is not None and p.travel_mode:
-        if p.travel_min == 0:  # located at the same point: addresses are known per area
-            parts.append(f"same postcode area or place, {MODE_PHRASES[p.travel_mode]}")
-        else:
-            parts.append(
-                f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]} ({p.who_travels} travels)"
-            )
+    travel = travel_words(p)
+    if travel is not None:
+        parts.append(travel if p.travel_min == 0 else f"{travel} ({p.who_travels} travels)")
     if p.shared_interests:
         parts.append("share " + ", ".join(p.shared_interests))
     parts.append(f"{p.common_slots} free slot(s) in common")

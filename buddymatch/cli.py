@@ -129,7 +129,7 @@ def _pairs_file(path: Path | None, kind: str) -> list[Any]:
 
 
 def _result_table(result: Any, show: int) -> Table:
-    from buddymatch._vocab import MODE_PHRASES
+    from buddymatch._write import travel_words
 
     t = Table(
         title=f"Pairs (first {min(show, len(result.pairs))} of {len(result.pairs)})",
@@ -138,7 +138,7 @@ def _result_table(result: Any, show: int) -> Table:
     for col in ("newcomer", "local", "score", "language", "travel", "interests", "slots"):
         t.add_column(col, overflow="fold")
     for p in result.pairs[:show]:
-        travel = f"{p.travel_min:g} min {MODE_PHRASES[p.travel_mode]}" if p.travel_mode else "-"
+        travel = travel_words(p) or "-"
         lang = f"{p.language} {p.language_level}" if p.language else "-"
         t.add_row(
             p.newcomer_id,
